@@ -1,0 +1,98 @@
+import type { Alert } from './alert.js';
+import { asciiOnly, humanDuration, oneLine, truncate } from './text.js';
+
+/** SNS: "under 100 characters", no line breaks or control characters; older docs also say ASCII. */
+export const SUBJECT_MAX = 99;
+/** SNS messages may be 256 KB with attributes; an email body needs far less, and we leave headroom. */
+export const BODY_MAX = 64 * 1024;
+
+const SEVERITY_WORD: Record<Alert['severity'], string> = {
+  info: 'INFO',
+  low: 'LOW',
+  medium: 'MEDIUM',
+  high: 'HIGH',
+  critical: 'CRITICAL',
+};
+
+/** The alert's lead line: what, by whom, where. Shared by subject, email and Slack. */
+export function headline(alert: Alert): string {
+  const prefix = alert.kind === 'summary' ? 'Follow-up: ' : '';
+  return `${prefix}${alert.title}`;
+}
+
+export function subjectOf(alert: Alert): string {
+  const staged = alert.status === 'staged' ? ' (staged)' : '';
+  const subject = `[trailwatch] ${SEVERITY_WORD[alert.severity]}${staged} ${oneLine(headline(alert), 80)} - ${oneLine(alert.actor.name, 60)} in ${oneLine(alert.accountName ?? alert.account, 40)}`;
+  return truncate(asciiOnly(subject), SUBJECT_MAX);
+}
+
+/** "detected 6 min after the API call" */
+export function latencyWords(alert: Alert): string {
+  const what = alert.kind === 'summary' ? 'the last grouped call' : alert.kind === 'threshold' ? 'the call that completed the burst' : 'the API call';
+  const late = alert.late ? ' (arrived after the allowed lateness: not counted in windows)' : '';
+  return `detected ${humanDuration(alert.delayMs)} after ${what}${late}`;
+}
+
+function line(label: string, value: string | number | undefined, max = 300): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  return `${label.padEnd(14)}${oneLine(String(value), max)}`;
+}
+
+/** The plain-text body: what email subscribers read. Each untrusted value is confined to one line. */
+export function emailBody(alert: Alert): string {
+  const a = alert.actor;
+  const sections: Array<Array<string | undefined>> = [
+    [
+      `${SEVERITY_WORD[alert.severity]}${alert.status === 'staged' ? ' (staged rule: not sent to people in production)' : ''}: ${oneLine(headline(alert), 200)}`,
+      oneLine(alert.summary, 1000),
+      latencyWords(alert),
+    ],
+    [
+      line('Account', alert.accountName ? `${alert.account} (${alert.accountName})` : alert.account),
+      line('Region', alert.region),
+      line('Event time', alert.eventTime),
+      line('Detected', alert.detectedAt),
+      alert.firstEventTime && alert.lastEventTime ? line('Span', `${alert.firstEventTime} to ${alert.lastEventTime}`) : undefined,
+      line('Count', alert.count),
+      line('API', `${alert.eventSource} ${alert.eventName}`),
+      line('Result', alert.errorCode ? `${alert.errorCode}${alert.errorMessage ? `: ${alert.errorMessage}` : ''}` : 'success', 500),
+    ],
+    [
+      line('Who', a.name),
+      line('Identity type', a.type),
+      line('ARN', a.arn),
+      line('Access key', a.accessKeyId),
+      line('MFA', a.mfa),
+      line('Source IP', a.sourceIp),
+      line('Via', a.via),
+      line('User agent', a.userAgent),
+      line('Invoked by', a.invokedBy),
+    ],
+    alert.details.map((d) => line(oneLine(d.label, 40), d.value, 1000)),
+    alert.group ? Object.entries(alert.group).map(([k, v]) => line(`Group ${oneLine(k, 20)}`, v)) : [],
+    [
+      line('Rule', alert.ruleId),
+      line('MITRE ATT&CK', alert.mitre.join(', ')),
+      line('Event IDs', truncate(alert.eventIds.join(', '), 2000), 2000),
+      line('Alert ID', alert.id),
+    ],
+    [`What to do: ${oneLine(alert.runbook, 2000)}`, ...alert.references.map((r) => `  - ${oneLine(r, 300)}`)],
+  ];
+  const text = sections
+    .map((s) => s.filter((l): l is string => l !== undefined).join('\n'))
+    .filter((s) => s !== '')
+    .join('\n\n');
+  return truncate(`${text}\n`, BODY_MAX);
+}
+
+/** SNS message attributes, for subscription filter policies (e.g. severity routing). */
+export function messageAttributes(alert: Alert): Record<string, { DataType: 'String'; StringValue: string }> {
+  const attr = (value: string) => ({ DataType: 'String' as const, StringValue: oneLine(value, 256) || '-' });
+  return {
+    severity: attr(alert.severity),
+    ruleId: attr(alert.ruleId),
+    account: attr(alert.account || 'unknown'),
+    status: attr(alert.status),
+    kind: attr(alert.kind),
+  };
+}

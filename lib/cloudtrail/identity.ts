@@ -1,0 +1,141 @@
+import type { Actor } from '../alert/alert.js';
+import type { CloudTrailRecord, UserIdentity } from './types.js';
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+/** The last path segment of an ARN resource, e.g. `role/ci` -> `ci`. */
+const lastSegment = (arn: string | undefined): string | undefined => {
+  if (!arn) return undefined;
+  const resource = arn.split(':').slice(5).join(':');
+  const parts = resource.split('/');
+  return parts[parts.length - 1] || undefined;
+};
+
+/**
+ * A short, stable name for who made the call. It is the default incident key, so it must not change
+ * between two calls of the same principal: for assumed roles that is the role, with the session shown
+ * apart (one engineer's many sessions are one incident).
+ */
+export function principalName(identity: UserIdentity | undefined): string {
+  if (!identity) return 'unknown';
+  const type = str(identity.type) ?? 'Unknown';
+  switch (type) {
+    case 'Root':
+      return 'root';
+    case 'IAMUser':
+      return `user/${str(identity.userName) ?? lastSegment(str(identity.arn)) ?? str(identity.principalId) ?? '?'}`;
+    case 'AssumedRole': {
+      const issuer = identity.sessionContext?.sessionIssuer;
+      const role = str(issuer?.userName) ?? roleFromAssumedArn(str(identity.arn)) ?? '?';
+      return `role/${role}`;
+    }
+    case 'FederatedUser':
+      return `federated/${lastSegment(str(identity.arn)) ?? str(identity.principalId) ?? '?'}`;
+    case 'AWSService':
+      return `service/${str(identity.invokedBy) ?? '?'}`;
+    case 'AWSAccount':
+      return `account/${str(identity.accountId) ?? str(identity.principalId) ?? '?'}`;
+    case 'IdentityCenterUser':
+      return `sso-user/${str(identity.onBehalfOf?.userId) ?? str(identity.principalId) ?? '?'}`;
+    default:
+      return `${type.toLowerCase()}/${str(identity.principalId) ?? str(identity.arn) ?? '?'}`;
+  }
+}
+
+/** arn:aws:sts::123:assumed-role/RoleName/session -> RoleName */
+function roleFromAssumedArn(arn: string | undefined): string | undefined {
+  if (!arn) return undefined;
+  const m = /:assumed-role\/([^/]+)\//.exec(arn);
+  return m?.[1];
+}
+
+function sessionName(identity: UserIdentity): string | undefined {
+  const arn = str(identity.arn);
+  if (identity.type !== 'AssumedRole' || !arn) return undefined;
+  const m = /:assumed-role\/[^/]+\/(.+)$/.exec(arn);
+  return m?.[1];
+}
+
+/**
+ * How the call was made, from the user agent. Only a hint: the user agent is chosen by the caller.
+ * Order matters: tools embed the SDK's agent in theirs.
+ */
+export function classifyUserAgent(userAgent: string | undefined, record?: CloudTrailRecord): string | undefined {
+  if (record?.userIdentity?.invokedBy || record?.userIdentity?.type === 'AWSService') return 'AWS service';
+  if (!userAgent) return undefined;
+  const ua = userAgent.toLowerCase();
+  if (ua === 'signin.amazonaws.com' || ua.includes('console.amazonaws.com') || ua.startsWith('aws-internal/') || /mozilla\/|chrome\/|safari\//.test(ua)) {
+    return 'Console or browser';
+  }
+  if (ua.includes('terraform')) return 'Terraform';
+  if (ua.includes('pulumi')) return 'Pulumi';
+  if (ua.includes('cloudformation')) return 'CloudFormation';
+  if (ua.includes('aws-cdk') || ua.includes('cdk/')) return 'AWS CDK';
+  if (ua.startsWith('aws-cli/')) return 'AWS CLI';
+  if (ua.includes('boto3') || ua.includes('botocore')) return 'Python SDK (boto3)';
+  if (ua.includes('aws-sdk-js') || ua.includes('aws-sdk-nodejs')) return 'JavaScript SDK';
+  if (ua.includes('aws-sdk-go')) return 'Go SDK';
+  if (ua.includes('aws-sdk-java')) return 'Java SDK';
+  if (ua.endsWith('.amazonaws.com')) return 'AWS service';
+  return 'Other client';
+}
+
+/** MFA as a person reads it; CloudTrail spells it three ways. */
+function mfaOf(record: CloudTrailRecord): string | undefined {
+  const extra = record.additionalEventData;
+  if (extra && typeof extra === 'object' && !Array.isArray(extra)) {
+    const used = extra['MFAUsed'];
+    if (typeof used === 'string' && used !== '') return used.toLowerCase() === 'yes' ? 'yes' : 'no';
+  }
+  const session = record.userIdentity?.sessionContext?.attributes?.mfaAuthenticated;
+  if (session === 'true') return 'yes';
+  if (session === 'false') return 'no';
+  return undefined;
+}
+
+/** The enrichment every alert carries: who, from where, how. Never throws on odd input. */
+export function actorOf(record: CloudTrailRecord): Actor {
+  const identity = record.userIdentity && typeof record.userIdentity === 'object' ? record.userIdentity : undefined;
+  const name = principalName(identity);
+  const session = identity ? sessionName(identity) : undefined;
+  const actor: Actor = {
+    type: str(identity?.type) ?? 'Unknown',
+    name: session ? `${name} (session ${session})` : name,
+  };
+  const set = <K extends keyof Actor>(key: K, value: Actor[K] | undefined): void => {
+    if (value !== undefined) actor[key] = value;
+  };
+  set('arn', str(identity?.arn));
+  set('principalAccount', str(identity?.accountId));
+  set('accessKeyId', str(identity?.accessKeyId));
+  set('sourceIp', str(record.sourceIPAddress));
+  set('userAgent', str(record.userAgent));
+  set('via', classifyUserAgent(str(record.userAgent), record));
+  set('mfa', mfaOf(record));
+  set('invokedBy', str(identity?.invokedBy));
+  return actor;
+}
+
+/** CloudTrail writes `errorCode: ""` on some successes: only a non-empty code is a failure. */
+export function errorCodeOf(record: CloudTrailRecord): string | undefined {
+  return str(record.errorCode);
+}
+
+export const succeeded = (record: CloudTrailRecord): boolean => errorCodeOf(record) === undefined;
+
+/**
+ * Authorization denials. EC2 says `Client.UnauthorizedOperation`; others `AccessDenied*`. A dry run
+ * (`Client.DryRunOperation`) would have succeeded and is not a denial.
+ */
+export function isDenied(record: CloudTrailRecord): boolean {
+  const code = errorCodeOf(record);
+  if (!code) return false;
+  return code === 'Client.UnauthorizedOperation' || code.startsWith('AccessDenied');
+}
+
+/** A string field of requestParameters, when it is one. */
+export function requestParam(record: CloudTrailRecord, name: string): string | undefined {
+  const params = record.requestParameters;
+  if (!params || typeof params !== 'object' || Array.isArray(params)) return undefined;
+  return str(params[name]);
+}

@@ -1,0 +1,140 @@
+import { buildAlert, type AlertContext } from './alert/build.js';
+import type { Alert } from './alert/alert.js';
+import { eventIdOf, eventTimeOf, MalformedEventError, parseTrailEvent } from './cloudtrail/envelope.js';
+import type { TrailEvent } from './cloudtrail/types.js';
+import { compileRules, evaluate, type CompiledRule, type RuleError } from './engine.js';
+import type { Rule } from './rule.js';
+
+/** What the state layer decided for one (rule, event) match. */
+export type Decision =
+  /** Send an alert now (first of an incident, a completed burst, or a stateless rule). */
+  | { action: 'alert'; context?: Partial<AlertContext> }
+  /** Same incident as an alert already sent: counted for the follow-up summary. */
+  | { action: 'suppress' }
+  /** This exact CloudTrail event was seen before (redelivery). */
+  | { action: 'duplicate' }
+  /** Counted towards a threshold that is not reached yet. */
+  | { action: 'pending' };
+
+export interface MatchContext {
+  eventId: string;
+  eventMs: number;
+  now: number;
+  /** The event arrived after the allowed lateness. */
+  late: boolean;
+}
+
+/** The state port as the detector sees it: `lib/incidents.ts` implements it over a StateStore. */
+export interface IncidentPolicy {
+  decide(rule: Rule, event: TrailEvent, ctx: MatchContext): Promise<Decision>;
+}
+
+/** Every match alerts. Used where no state is configured and by the rule-case tests. */
+export const statelessPolicy: IncidentPolicy = {
+  decide: async () => ({ action: 'alert' }),
+};
+
+export const DEFAULT_ALLOWED_LATENESS_MS = 30 * 60_000;
+
+export interface DetectorOptions {
+  rules: readonly Rule[];
+  policy?: IncidentPolicy;
+  clock?: () => number;
+  accountNames?: Readonly<Record<string, string>>;
+  allowedLatenessMs?: number;
+}
+
+export interface DetectResult {
+  eventId?: string;
+  /** Reason the event was refused; nothing else is set then. */
+  malformed?: string;
+  delayMs?: number;
+  late: boolean;
+  matched: string[];
+  alerts: Alert[];
+  suppressed: string[];
+  duplicates: string[];
+  pending: string[];
+  ruleErrors: RuleError[];
+}
+
+export interface Detector {
+  readonly rules: readonly CompiledRule[];
+  process(raw: unknown): Promise<DetectResult>;
+}
+
+const empty = (): DetectResult => ({
+  late: false,
+  matched: [],
+  alerts: [],
+  suppressed: [],
+  duplicates: [],
+  pending: [],
+  ruleErrors: [],
+});
+
+/**
+ * The pipeline shared by the Lambda handler, `invoke local` and replay: check the event, run every
+ * rule, ask the state layer what each match means, build alerts. Sending is the caller's job.
+ * Throws only when state (DynamoDB) fails, so that Lambda retries the event.
+ */
+export function createDetector(opts: DetectorOptions): Detector {
+  const rules = compileRules(opts.rules);
+  const policy = opts.policy ?? statelessPolicy;
+  const clock = opts.clock ?? Date.now;
+  const lateness = opts.allowedLatenessMs ?? DEFAULT_ALLOWED_LATENESS_MS;
+
+  return {
+    rules,
+    async process(raw) {
+      const result = empty();
+      let event: TrailEvent;
+      try {
+        event = parseTrailEvent(raw);
+      } catch (error) {
+        if (!(error instanceof MalformedEventError)) throw error;
+        result.malformed = error.message;
+        if (error.eventId) result.eventId = error.eventId;
+        return result;
+      }
+      const now = clock();
+      const eventMs = eventTimeOf(event) ?? now;
+      const eventId = eventIdOf(event);
+      result.eventId = eventId;
+      result.delayMs = Math.max(0, now - eventMs);
+      result.late = result.delayMs > lateness;
+
+      const { matched, errors } = evaluate(rules, event);
+      result.ruleErrors = errors;
+      const ctx: MatchContext = { eventId, eventMs, now, late: result.late };
+      // Rules decide independently; state calls for different rules can run in parallel.
+      const decisions = await Promise.all(matched.map((rule) => policy.decide(rule, event, ctx)));
+      matched.forEach((rule, i) => {
+        const decision = decisions[i] ?? { action: 'alert' };
+        result.matched.push(rule.id);
+        switch (decision.action) {
+          case 'alert':
+            result.alerts.push(
+              buildAlert(rule, event, {
+                now,
+                late: result.late,
+                ...(opts.accountNames ? { accountNames: opts.accountNames } : {}),
+                ...decision.context,
+              }),
+            );
+            break;
+          case 'suppress':
+            result.suppressed.push(rule.id);
+            break;
+          case 'duplicate':
+            result.duplicates.push(rule.id);
+            break;
+          case 'pending':
+            result.pending.push(rule.id);
+            break;
+        }
+      });
+      return result;
+    },
+  };
+}
