@@ -1,0 +1,467 @@
+/**
+ * The embedded adapter of the state port: an in-process Map, optionally persisted to a JSON file.
+ * Used by `serverless invoke local`, replay and tests. It is also the reference for the port's
+ * semantics: the pure helpers below (expiry, conditions, update ops, sort-key order) are reused by
+ * the DynamoDB adapter wherever it has to reproduce them client-side.
+ */
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type {
+  Condition,
+  PutResult,
+  Scalar,
+  StateItem,
+  StateKey,
+  StateStore,
+  StoreCallCounts,
+  UpdateOps,
+} from './store.js';
+
+export interface EmbeddedStoreOptions {
+  /** Persist to this JSON file: loaded lazily at the first operation, written by flush(). */
+  file?: string;
+  /** Clock in epoch ms (default Date.now). Replay injects event time, so expiry follows event time. */
+  now?: () => number;
+  counts?: StoreCallCounts;
+  /** Flush after every write, for callers whose process ends after one run (invoke local). */
+  autoFlush?: boolean;
+}
+
+export type EmbeddedStore = StateStore & {
+  /** Items held in memory, including expired ones not pruned yet (0 before the lazy file load). */
+  size(): number;
+  /** Drops all state, in memory and (with a file) on disk. Also the way out of a corrupt file. */
+  reset(): Promise<void>;
+};
+
+const FILE_FORMAT_VERSION = 1;
+/** Prune expired items after this many writes at least (and at least as many as were live), so pruning costs O(1) amortized per write. */
+const PRUNE_MIN_WRITES = 1024;
+
+// ---------------------------------------------------------------------------------------------
+// Pure semantics shared with the DynamoDB adapter
+// ---------------------------------------------------------------------------------------------
+
+/** Expired items (expiresAt <= now) are absent everywhere: DynamoDB TTL deletes them up to 48 h late. */
+export function isLive(item: StateItem, nowMs: number): boolean {
+  return item.expiresAt > nowMs / 1000;
+}
+
+/**
+ * DynamoDB orders string sort keys by UTF-8 bytes, i.e. by code point. JS `<` compares UTF-16 code
+ * units, which differs only for surrogates (code points above U+FFFF), which must sort after U+E000..U+FFFF.
+ */
+export function compareSortKeys(a: string, b: string): number {
+  if (a === b) return 0;
+  const shorter = Math.min(a.length, b.length);
+  for (let i = 0; i < shorter; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return codePointRank(x) - codePointRank(y);
+  }
+  return a.length - b.length;
+}
+
+function codePointRank(codeUnit: number): number {
+  if (codeUnit >= 0xe000) return codeUnit - 0x800;
+  if (codeUnit >= 0xd800) return codeUnit + 0x2000;
+  return codeUnit;
+}
+
+export function validateCondition(condition: Condition | undefined): void {
+  if (condition?.kind === 'exists' && condition.attr === undefined && (condition.gte !== undefined || condition.lt !== undefined)) {
+    throw new Error('Condition exists: gte/lt need attr');
+  }
+}
+
+/** Rejects what DynamoDB would reject, so both adapters fail the same way before writing anything. */
+export function validateUpdateOps(ops: UpdateOps): void {
+  const seen = new Set<string>();
+  const groups: [string, Record<string, Scalar> | undefined][] = [
+    ['add', ops.add],
+    ['set', ops.set],
+    ['setIfAbsent', ops.setIfAbsent],
+  ];
+  for (const [group, attrs] of groups) {
+    for (const [name, value] of Object.entries(attrs ?? {})) {
+      if (name === 'pk' || name === 'sk' || name === 'expiresAt') {
+        throw new Error(`update: ${group}.${name} is not allowed (keys are immutable; use ops.expiresAt for the expiry)`);
+      }
+      if (seen.has(name)) throw new Error(`update: attribute ${name} appears in more than one of add/set/setIfAbsent`);
+      seen.add(name);
+      if (group === 'add' ? !isFiniteNumber(value) : !isScalar(value)) {
+        throw new Error(`update: ${group}.${name} has an invalid value`);
+      }
+    }
+  }
+  if (ops.expiresAt !== undefined && !isFiniteNumber(ops.expiresAt)) throw new Error('update: expiresAt must be a finite number');
+}
+
+/** The item after applying ops to the current live item (undefined: start from an empty item with expiresAt 0). */
+export function applyUpdateOps(current: StateItem | undefined, key: StateKey, ops: UpdateOps): StateItem {
+  const next: StateItem = current ? { ...current } : { pk: key.pk, sk: key.sk, expiresAt: 0 };
+  for (const [name, delta] of Object.entries(ops.add ?? {})) {
+    const old = next[name];
+    if (old !== undefined && typeof old !== 'number') throw new Error(`update: cannot add to non-numeric attribute ${name}`);
+    next[name] = (old ?? 0) + delta;
+  }
+  for (const [name, value] of Object.entries(ops.set ?? {})) next[name] = value;
+  for (const [name, value] of Object.entries(ops.setIfAbsent ?? {})) {
+    if (!Object.hasOwn(next, name)) next[name] = value;
+  }
+  if (ops.expiresAt !== undefined) next.expiresAt = ops.expiresAt;
+  return next;
+}
+
+/** Evaluates a condition against the current live item (undefined when absent or expired). */
+export function conditionHolds(current: StateItem | undefined, condition: Condition | undefined): boolean {
+  if (condition === undefined) return true;
+  switch (condition.kind) {
+    case 'absent':
+      return current === undefined;
+    case 'absentOrAtMost': {
+      if (current === undefined) return true;
+      const value = current[condition.attr];
+      return typeof value === 'number' && value <= condition.atMost;
+    }
+    case 'exists': {
+      if (current === undefined) return false;
+      if (condition.attr === undefined || (condition.gte === undefined && condition.lt === undefined)) return true;
+      // Like DynamoDB, a missing or non-numeric attribute fails any numeric comparison.
+      const value = current[condition.attr];
+      if (typeof value !== 'number') return false;
+      return (condition.gte === undefined || value >= condition.gte) && (condition.lt === undefined || value < condition.lt);
+    }
+    case 'existsWithout':
+      return current !== undefined && !Object.hasOwn(current, condition.attr);
+  }
+}
+
+function isFiniteNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+function isScalar(value: unknown): value is Scalar {
+  return typeof value === 'string' || isFiniteNumber(value);
+}
+
+function validateKey(key: StateKey): void {
+  // DynamoDB rejects empty key strings; reject them here too so local runs catch it.
+  if (typeof key.pk !== 'string' || key.pk === '' || typeof key.sk !== 'string' || key.sk === '') {
+    throw new Error(`state key must have non-empty string pk and sk, got ${JSON.stringify({ pk: key.pk, sk: key.sk })}`);
+  }
+}
+
+function validateItem(item: StateItem): void {
+  validateKey(item);
+  const problem = stateItemProblem(item);
+  if (problem) throw new Error(`invalid state item ${item.pk}/${item.sk}: ${problem}`);
+}
+
+/** Why a value is not a StateItem, or undefined when it is one. */
+export function stateItemProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not an object';
+  const record = value as Record<string, unknown>;
+  if (typeof record['pk'] !== 'string' || typeof record['sk'] !== 'string') return 'pk and sk must be strings';
+  if (!isFiniteNumber(record['expiresAt'])) return 'expiresAt must be a finite number';
+  for (const [name, attr] of Object.entries(record)) {
+    if (!isScalar(attr)) return `attribute ${name} is not a string or finite number`;
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sorted partitions
+// ---------------------------------------------------------------------------------------------
+
+/** One pk: items by sk, plus the sks kept sorted so range queries are a binary search and a scan. */
+interface Partition {
+  sks: string[];
+  items: Map<string, StateItem>;
+}
+
+/** First index whose sk is >= target. */
+function lowerBound(sks: readonly string[], target: string): number {
+  let lo = 0;
+  let hi = sks.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareSortKeys(sks[mid] as string, target) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function insertSortKey(sks: string[], sk: string): void {
+  // Sort keys are usually time-ordered, so appending is the common case.
+  const last = sks[sks.length - 1];
+  if (last === undefined || compareSortKeys(last, sk) < 0) sks.push(sk);
+  else sks.splice(lowerBound(sks, sk), 0, sk);
+}
+
+function removeSortKey(sks: string[], sk: string): void {
+  const index = lowerBound(sks, sk);
+  if (sks[index] === sk) sks.splice(index, 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// File format
+// ---------------------------------------------------------------------------------------------
+
+function corruptFileError(file: string, reason: string): Error {
+  return new Error(
+    `trailwatch state file ${file} is corrupt (${reason}). Delete it (rm '${file}') to reset the local state; all local incident state is lost.`,
+  );
+}
+
+export function parseStateFile(text: string, file: string): StateItem[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw corruptFileError(file, error instanceof Error ? error.message : String(error));
+  }
+  if (typeof parsed !== 'object' || parsed === null) throw corruptFileError(file, 'not a JSON object');
+  const { version, items } = parsed as { version?: unknown; items?: unknown };
+  if (version !== FILE_FORMAT_VERSION) throw corruptFileError(file, `unsupported version ${JSON.stringify(version)}`);
+  if (!Array.isArray(items)) throw corruptFileError(file, 'items is not an array');
+  items.forEach((item: unknown, index) => {
+    const problem = stateItemProblem(item);
+    if (problem) throw corruptFileError(file, `items[${index}]: ${problem}`);
+  });
+  return items as StateItem[];
+}
+
+/** One item per line keeps the file readable and diffable when debugging a local run. */
+export function serializeStateFile(items: readonly StateItem[]): string {
+  return `{"version":${FILE_FORMAT_VERSION},"items":[\n${items.map((item) => JSON.stringify(item)).join(',\n')}\n]}\n`;
+}
+
+let tempCounter = 0;
+
+/** Write-then-rename, so a crash mid-write leaves the previous file intact. */
+async function writeFileAtomically(file: string, content: string): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  const temp = `${file}.${process.pid}.${++tempCounter}.tmp`;
+  try {
+    await writeFile(temp, content, 'utf8');
+    await rename(temp, file);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
+
+function isMissingFile(error: unknown): boolean {
+  return error instanceof Error && (error as NodeJS.ErrnoException).code === 'ENOENT';
+}
+
+// ---------------------------------------------------------------------------------------------
+// The store
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Every operation awaits only the (memoized) file load before its read-check-write, which then runs
+ * synchronously: concurrent calls in one process are therefore atomic, like DynamoDB conditional writes.
+ */
+class EmbeddedStateStore implements EmbeddedStore {
+  readonly #partitions = new Map<string, Partition>();
+  readonly #file: string | undefined;
+  readonly #now: () => number;
+  readonly #counts: StoreCallCounts | undefined;
+  readonly #autoFlush: boolean;
+  #itemCount = 0;
+  #loading: Promise<void> | undefined;
+  /** Bumped on every change; flush skips the write when the file already holds this version. */
+  #version = 0;
+  #flushedVersion = 0;
+  #flushChain: Promise<void> = Promise.resolve();
+  #writesSincePrune = 0;
+  #pruneEvery = PRUNE_MIN_WRITES;
+
+  constructor(options: EmbeddedStoreOptions) {
+    this.#file = options.file;
+    this.#now = options.now ?? Date.now;
+    this.#counts = options.counts;
+    this.#autoFlush = options.autoFlush ?? false;
+  }
+
+  async put(item: StateItem, condition?: Condition): Promise<PutResult> {
+    validateItem(item);
+    validateCondition(condition);
+    await this.#ready();
+    this.#count('writes');
+    const current = this.#live(item);
+    if (!conditionHolds(current, condition)) return { written: false };
+    this.#store({ ...item });
+    await this.#afterWrite();
+    return current ? { written: true, previous: current } : { written: true };
+  }
+
+  async update(key: StateKey, ops: UpdateOps, condition?: Condition): Promise<StateItem | undefined> {
+    validateKey(key);
+    validateUpdateOps(ops);
+    validateCondition(condition);
+    await this.#ready();
+    this.#count('writes');
+    const current = this.#live(key);
+    if (!conditionHolds(current, condition)) return undefined;
+    const next = applyUpdateOps(current, key, ops);
+    this.#store(next);
+    await this.#afterWrite();
+    return { ...next };
+  }
+
+  async get(key: StateKey): Promise<StateItem | undefined> {
+    validateKey(key);
+    await this.#ready();
+    this.#count('reads');
+    const item = this.#live(key);
+    return item && { ...item };
+  }
+
+  async query(pk: string, range: { from?: string; to?: string; limit?: number } = {}): Promise<StateItem[]> {
+    await this.#ready();
+    this.#count('reads');
+    const partition = this.#partitions.get(pk);
+    const { from, to, limit = Infinity } = range;
+    const result: StateItem[] = [];
+    if (!partition) return result;
+    const nowMs = this.#now();
+    const sks = partition.sks;
+    for (let i = from === undefined ? 0 : lowerBound(sks, from); i < sks.length && result.length < limit; i++) {
+      const sk = sks[i] as string;
+      if (to !== undefined && compareSortKeys(sk, to) > 0) break;
+      const item = partition.items.get(sk);
+      if (item && isLive(item, nowMs)) result.push({ ...item });
+    }
+    return result;
+  }
+
+  async delete(key: StateKey): Promise<void> {
+    validateKey(key);
+    await this.#ready();
+    this.#count('writes');
+    if (this.#remove(key)) await this.#afterWrite();
+  }
+
+  flush(): Promise<void> {
+    const file = this.#file;
+    if (file === undefined) return Promise.resolve();
+    // Serialize flushes so an older snapshot never overwrites a newer one; the chain swallows errors
+    // so one failed flush does not poison later ones (the caller of that flush still gets the error).
+    const task = this.#flushChain.then(() => this.#writeSnapshot(file));
+    this.#flushChain = task.catch(() => undefined);
+    return task;
+  }
+
+  size(): number {
+    return this.#itemCount;
+  }
+
+  async reset(): Promise<void> {
+    await this.#flushChain;
+    this.#partitions.clear();
+    this.#itemCount = 0;
+    this.#version = 0;
+    this.#flushedVersion = 0;
+    this.#loading = Promise.resolve();
+    if (this.#file !== undefined) await rm(this.#file, { force: true });
+  }
+
+  #count(kind: keyof StoreCallCounts): void {
+    if (this.#counts) this.#counts[kind]++;
+  }
+
+  #ready(): Promise<void> {
+    this.#loading ??= this.#load();
+    return this.#loading;
+  }
+
+  async #load(): Promise<void> {
+    if (this.#file === undefined) return;
+    let text: string;
+    try {
+      text = await readFile(this.#file, 'utf8');
+    } catch (error) {
+      if (isMissingFile(error)) return;
+      throw error;
+    }
+    const nowMs = this.#now();
+    for (const item of parseStateFile(text, this.#file)) {
+      if (isLive(item, nowMs)) this.#store(item);
+    }
+    // Loading is not a change: the file already holds this state.
+    this.#flushedVersion = this.#version;
+  }
+
+  #live(key: StateKey): StateItem | undefined {
+    const item = this.#partitions.get(key.pk)?.items.get(key.sk);
+    return item && isLive(item, this.#now()) ? item : undefined;
+  }
+
+  #store(item: StateItem): void {
+    let partition = this.#partitions.get(item.pk);
+    if (!partition) {
+      partition = { sks: [], items: new Map() };
+      this.#partitions.set(item.pk, partition);
+    }
+    if (!partition.items.has(item.sk)) {
+      insertSortKey(partition.sks, item.sk);
+      this.#itemCount++;
+    }
+    partition.items.set(item.sk, item);
+    this.#version++;
+  }
+
+  #remove(key: StateKey): boolean {
+    const partition = this.#partitions.get(key.pk);
+    if (!partition?.items.delete(key.sk)) return false;
+    removeSortKey(partition.sks, key.sk);
+    if (partition.items.size === 0) this.#partitions.delete(key.pk);
+    this.#itemCount--;
+    this.#version++;
+    return true;
+  }
+
+  async #afterWrite(): Promise<void> {
+    if (++this.#writesSincePrune >= this.#pruneEvery) this.#prune();
+    if (this.#autoFlush) await this.flush();
+  }
+
+  /** Drops expired items so a long replay keeps memory bounded by the live set. */
+  #prune(): void {
+    const nowMs = this.#now();
+    for (const [pk, partition] of this.#partitions) {
+      const before = partition.items.size;
+      partition.sks = partition.sks.filter((sk) => {
+        const item = partition.items.get(sk);
+        if (item && isLive(item, nowMs)) return true;
+        partition.items.delete(sk);
+        return false;
+      });
+      this.#itemCount -= before - partition.items.size;
+      if (partition.items.size === 0) this.#partitions.delete(pk);
+    }
+    this.#writesSincePrune = 0;
+    this.#pruneEvery = Math.max(PRUNE_MIN_WRITES, this.#itemCount);
+  }
+
+  async #writeSnapshot(file: string): Promise<void> {
+    await this.#ready();
+    const countBefore = this.#itemCount;
+    this.#prune();
+    if (this.#itemCount !== countBefore) this.#version++;
+    if (this.#version === this.#flushedVersion) return;
+    const version = this.#version;
+    const items: StateItem[] = [];
+    // A loop, not push(...spread): a partition can hold more items than the engine's argument limit.
+    for (const partition of this.#partitions.values()) for (const item of partition.items.values()) items.push(item);
+    await writeFileAtomically(file, serializeStateFile(items));
+    this.#flushedVersion = version;
+  }
+}
+
+export function createEmbeddedStore(options: EmbeddedStoreOptions = {}): EmbeddedStore {
+  return new EmbeddedStateStore(options);
+}
