@@ -19,6 +19,8 @@ export interface AlertContext {
 }
 
 const MAX_DETAILS = 20;
+/** A burst alert lists at most this many event ids; its count says how many there were. */
+const MAX_EVENT_IDS = 100;
 
 const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
 
@@ -56,7 +58,7 @@ export function buildAlert(rule: Rule, event: TrailEvent, ctx: AlertContext): Al
     detectedAt: iso(ctx.now),
     delayMs: Math.max(0, ctx.now - eventMs),
     late: ctx.late ?? false,
-    eventIds: ctx.eventIds ?? [eventId],
+    eventIds: (ctx.eventIds ?? [eventId]).slice(0, MAX_EVENT_IDS).map((id) => oneLine(id, 100)),
     actor: actorOf(record),
     eventSource: oneLine(record.eventSource ?? insight?.eventSource ?? '', 128),
     eventName: oneLine(record.eventName ?? insight?.eventName ?? '', 128),
@@ -70,7 +72,7 @@ export function buildAlert(rule: Rule, event: TrailEvent, ctx: AlertContext): Al
   const errorCode = errorCodeOf(record);
   if (errorCode) alert.errorCode = oneLine(errorCode, 128);
   if (typeof record.errorMessage === 'string' && record.errorMessage) alert.errorMessage = oneLine(record.errorMessage, 500);
-  if (ctx.group) alert.group = ctx.group;
+  if (ctx.group) alert.group = Object.fromEntries(Object.entries(ctx.group).map(([k, v]) => [oneLine(k, 40), oneLine(v, 200)]));
   if (ctx.count !== undefined) alert.count = ctx.count;
   if (ctx.firstEventTime !== undefined) alert.firstEventTime = iso(ctx.firstEventTime);
   if (ctx.lastEventTime !== undefined) alert.lastEventTime = iso(ctx.lastEventTime);

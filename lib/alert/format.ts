@@ -23,7 +23,7 @@ export function headline(alert: Alert): string {
 export function subjectOf(alert: Alert): string {
   const staged = alert.status === 'staged' ? ' (staged)' : '';
   const subject = `[trailwatch] ${SEVERITY_WORD[alert.severity]}${staged} ${oneLine(headline(alert), 80)} - ${oneLine(alert.actor.name, 60)} in ${oneLine(alert.accountName ?? alert.account, 40)}`;
-  return truncate(asciiOnly(subject), SUBJECT_MAX);
+  return truncate(asciiOnly(subject), SUBJECT_MAX, '...');
 }
 
 /** "detected 6 min after the API call" */

@@ -9,11 +9,11 @@ const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u20
 const SPACES = / {2,}/g;
 
 /** Truncates to at most `max` code points (never splitting a surrogate pair), marking the cut. */
-export function truncate(text: string, max: number): string {
+export function truncate(text: string, max: number, marker = '…'): string {
   if (text.length <= max) return text;
   const points = Array.from(text);
   if (points.length <= max) return text;
-  return `${points.slice(0, Math.max(0, max - 1)).join('')}…`;
+  return `${points.slice(0, Math.max(0, max - marker.length)).join('')}${marker}`;
 }
 
 /** A single line of plain text: controls become spaces, runs of spaces fold, length is capped. */

@@ -1,4 +1,5 @@
 import type { Actor } from '../alert/alert.js';
+import { oneLine } from '../alert/text.js';
 import type { CloudTrailRecord, UserIdentity } from './types.js';
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
@@ -98,12 +99,13 @@ export function actorOf(record: CloudTrailRecord): Actor {
   const identity = record.userIdentity && typeof record.userIdentity === 'object' ? record.userIdentity : undefined;
   const name = principalName(identity);
   const session = identity ? sessionName(identity) : undefined;
+  // Every value is attacker-chosen text: cleaned and bounded here, once, for every renderer.
   const actor: Actor = {
-    type: str(identity?.type) ?? 'Unknown',
-    name: session ? `${name} (session ${session})` : name,
+    type: oneLine(str(identity?.type) ?? 'Unknown', 40),
+    name: oneLine(session ? `${name} (session ${session})` : name, 200),
   };
-  const set = <K extends keyof Actor>(key: K, value: Actor[K] | undefined): void => {
-    if (value !== undefined) actor[key] = value;
+  const set = (key: Exclude<keyof Actor, 'type' | 'name'>, value: string | undefined): void => {
+    if (value !== undefined) actor[key] = oneLine(value, key === 'userAgent' || key === 'arn' ? 300 : 100);
   };
   set('arn', str(identity?.arn));
   set('principalAccount', str(identity?.accountId));

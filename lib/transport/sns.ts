@@ -10,7 +10,7 @@ import { DeliveryError, type Transport } from './transport.js';
 export function snsMessage(alert: Alert): string {
   const text = emailBody(alert);
   const json = JSON.stringify(alert);
-  return JSON.stringify({ default: text, email: text, 'email-json': json, sqs: json, lambda: json, https: json, http: json });
+  return JSON.stringify({ default: text, email: text, 'email-json': json, sqs: json, lambda: json, https: json });
 }
 
 export function createSnsTransport(client: SNSClient, topicArn: string): Transport {

@@ -1,0 +1,25 @@
+import middy from '@middy/core';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import type { Context } from 'aws-lambda';
+import { handleEvent, type HandleSummary, type MetricSink } from '../lib/handle.js';
+import { runtimeFromEnv } from '../lib/runtime.js';
+import { chooseTransport } from '../lib/transport/choose.js';
+import { rules } from '../rules/index.js';
+
+// Created once per container (cold start), reused by every invocation.
+const logger = new Logger({ serviceName: 'trailwatch' });
+const metrics = new Metrics({ namespace: 'trailwatch', serviceName: 'trailwatch' });
+const metricSink: MetricSink = { addMetric: (name, unit, value) => metrics.addMetric(name, MetricUnit[unit], value) };
+const runtime = runtimeFromEnv(rules);
+
+/** EventBridge -> one CloudTrail event -> alerts on SNS. */
+export const handler = middy<unknown, HandleSummary, Error, Context>()
+  // No logEvent: events carry IPs, ARNs and attacker-chosen text.
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics))
+  .handler(async (event, context) =>
+    handleEvent(event, { detector: runtime.detector, transport: chooseTransport(process.env, context), log: logger, metrics: metricSink }),
+  );

@@ -1,0 +1,42 @@
+import { actorOf, errorCodeOf, principalName, requestParam } from '../lib/cloudtrail/identity.js';
+import { DETAIL_TYPES } from '../lib/cloudtrail/types.js';
+import type { Rule } from '../lib/rule.js';
+
+const TAMPERING_CALLS = ['StopLogging', 'DeleteTrail', 'UpdateTrail', 'PutEventSelectors'] as const;
+
+const trailOf = (record: Parameters<Rule['summarize']>[0]): string =>
+  requestParam(record, 'name') ?? requestParam(record, 'trailName') ?? '(unknown trail)';
+
+export const cloudtrailTampering: Rule = {
+  id: 'cloudtrail-tampering',
+  title: 'CloudTrail logging tampered with',
+  severity: 'high',
+  status: 'live',
+  description:
+    'A trail was stopped, deleted, reconfigured or had its event selectors changed. Every detection in ' +
+    'trailwatch depends on the trail: this is how an attacker blinds it. Refused attempts alert too: ' +
+    'somebody tried.',
+  runbook:
+    'Check the trail is logging (`aws cloudtrail get-trail-status`). If the change was not planned: ' +
+    "restart logging, revert the selectors, revoke the actor's credentials, and treat the account as " +
+    'compromised from the event time on (look at what happened while the trail was blind).',
+  references: [
+    'https://docs.aws.amazon.com/awscloudtrail/latest/userguide/best-practices-security.html',
+    'https://attack.mitre.org/techniques/T1562/008/',
+  ],
+  mitre: ['TA0005:T1562.008'],
+  pattern: {
+    source: ['aws.cloudtrail'],
+    'detail-type': [DETAIL_TYPES.apiCall],
+    detail: { eventSource: ['cloudtrail.amazonaws.com'], eventName: [...TAMPERING_CALLS] },
+  },
+  readOnlyEvents: false,
+  summarize: (record) => {
+    const error = errorCodeOf(record);
+    const outcome = error ? ` (refused: ${error})` : '';
+    return `${record.eventName ?? 'Change'} on trail ${trailOf(record)} by ${actorOf(record).name}${outcome}`;
+  },
+  details: (record) => [{ label: 'Trail', value: trailOf(record) }],
+  groupBy: (record, event) => ({ principal: principalName(record.userIdentity), account: event.account, trail: trailOf(record) }),
+  dedupeMinutes: 30,
+};

@@ -1,0 +1,50 @@
+import { actorOf, errorCodeOf } from '../lib/cloudtrail/identity.js';
+import { DETAIL_TYPES } from '../lib/cloudtrail/types.js';
+import type { Rule } from '../lib/rule.js';
+
+export const rootAccountActivity: Rule = {
+  id: 'root-account-activity',
+  title: 'Root user activity',
+  severity: 'high',
+  status: 'live',
+  description:
+    "The account's root user signed in or called an API itself. Root cannot be restricted by IAM and " +
+    'should be used only for the few tasks that need it. Calls a service makes on root\'s behalf ' +
+    '(`invokedBy`) and service events are left out: nobody typed them.',
+  runbook:
+    'Ask who holds the root credentials and whether this was one of the tasks that require root. If ' +
+    'nobody claims it: change the root password, rotate or remove root access keys, check the MFA ' +
+    'device, and review everything root did since the sign-in.',
+  references: [
+    'https://docs.aws.amazon.com/IAM/latest/UserGuide/root-user-tasks.html',
+    'https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-user-identity.html',
+  ],
+  mitre: ['TA0004:T1078.004'],
+  // Root console sign-in is delivered only in us-east-1; API calls in the region they were made.
+  pattern: {
+    'detail-type': [DETAIL_TYPES.apiCall, DETAIL_TYPES.consoleSignIn, DETAIL_TYPES.consoleSignInDocs, DETAIL_TYPES.consoleAction],
+    detail: {
+      // Service events (detail-type AWS Service Event) are not listed above: nobody typed them.
+      userIdentity: { type: ['Root'], invokedBy: [{ exists: false }] },
+    },
+  },
+  // Root reading things (ListBuckets, GetAccountSummary) is as telling as root writing them.
+  readOnlyEvents: true,
+  summarize: (record) => {
+    const error = errorCodeOf(record);
+    const signIn = record.eventName === 'ConsoleLogin';
+    const outcome = signInOutcome(record);
+    if (signIn) return `Root console sign-in${outcome ? ` (${outcome})` : ''} from ${actorOf(record).sourceIp ?? 'unknown IP'}`;
+    return `Root called ${record.eventSource ?? '?'} ${record.eventName ?? '?'}${error ? ` (refused: ${error})` : ''}`;
+  },
+  groupBy: (_record, event) => ({ account: event.account }),
+  dedupeMinutes: 60,
+};
+
+/** Sign-in failures carry no errorCode: the result is in responseElements.ConsoleLogin. */
+function signInOutcome(record: Parameters<Rule['summarize']>[0]): string | undefined {
+  const response = record.responseElements;
+  if (!response || typeof response !== 'object' || Array.isArray(response)) return undefined;
+  const outcome = response['ConsoleLogin'];
+  return typeof outcome === 'string' ? outcome.toLowerCase() : undefined;
+}
