@@ -1,0 +1,160 @@
+import type { Alert } from './alert/alert.js';
+import { oneLine } from './alert/text.js';
+import { BUCKET_MS, bucketOf, claimPk, incidentKey, iso } from './incidents.js';
+import type { Rule } from './rule.js';
+import type { StateItem, StateStore } from './state/store.js';
+
+/**
+ * Follow-up summaries: when an incident's period has closed (plus the allowed lateness, so late
+ * events had their chance to join), one message says how many matches were grouped into it.
+ * Nothing is sent for an incident that grouped nothing. Run on a schedule (functions/flush.ts) and
+ * by replay as event time advances.
+ */
+
+const CHECKPOINT = { pk: 'flush', sk: 'checkpoint' };
+/** First run, or a checkpoint lost: look back this far for due markers (one query per 5 minutes). */
+const LOOKBACK_MS = 6 * 3_600_000;
+
+export interface FlushOptions {
+  store: StateStore;
+  rules: readonly Rule[];
+  now: number;
+  allowedLatenessMs: number;
+  accountNames?: Readonly<Record<string, string>>;
+  /** Sends one summary; throws on failure (the marker stays and the next run retries). */
+  send: (alert: Alert) => Promise<void>;
+}
+
+export interface FlushResult {
+  sent: Alert[];
+  examined: number;
+}
+
+const hhmm = (ms: number): string => iso(ms).slice(11, 16);
+
+function summaryText(marker: StateItem, count: number, first: number, last: number, group: Record<string, string>): string {
+  const extras = Object.entries(group)
+    .filter(([k]) => k !== 'principal' && k !== 'account')
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  const day = iso(first).slice(0, 10);
+  return oneLine(
+    `${count} more ${marker.eventName || 'matches'} by ${group.principal ?? marker.actor}${extras ? ` on ${extras}` : ''} between ${hhmm(first)} and ${hhmm(last)} UTC on ${day}`,
+    1000,
+  );
+}
+
+function parseGroup(raw: unknown): Record<string, string> {
+  try {
+    const value: unknown = JSON.parse(String(raw));
+    if (value && typeof value === 'object' && !Array.isArray(value)) {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, String(v)]));
+    }
+  } catch {
+    // fall through: a marker we wrote ourselves, so only a bug gets here
+  }
+  return {};
+}
+
+export function buildSummaryAlert(rule: Rule, marker: StateItem, stats: { count: number; first: number; last: number; eventIds: string[] }, now: number, accountNames?: Readonly<Record<string, string>>): Alert {
+  const group = parseGroup(marker.group);
+  const account = String(marker.account);
+  const alert: Alert = {
+    id: `${rule.id}:summary:${String(marker.eventId)}`,
+    kind: 'summary',
+    ruleId: rule.id,
+    title: rule.title,
+    severity: rule.severity,
+    status: rule.status,
+    summary: summaryText(marker, stats.count, stats.first, stats.last, group),
+    account,
+    region: String(marker.region),
+    eventTime: iso(stats.last),
+    detectedAt: iso(now),
+    delayMs: Math.max(0, now - stats.last),
+    late: false,
+    eventIds: stats.eventIds,
+    actor: { type: String(marker.actorType), name: String(marker.actor) },
+    eventSource: String(marker.eventSource),
+    eventName: String(marker.eventName),
+    details: [{ label: 'Incident opened by event', value: String(marker.eventId) }],
+    group,
+    count: stats.count,
+    firstEventTime: iso(stats.first),
+    lastEventTime: iso(stats.last),
+    runbook: rule.runbook,
+    references: rule.references,
+    mitre: rule.mitre,
+  };
+  const name = accountNames?.[account];
+  if (name) alert.accountName = name;
+  return alert;
+}
+
+/** The grouped (suppressed) events of an incident: every claim in its span but the one that alerted. */
+async function groupedEvents(store: StateStore, marker: StateItem): Promise<{ times: number[]; ids: string[] }> {
+  const items = await store.query(claimPk(String(marker.ruleId), String(marker.hash)), { from: iso(Number(marker.start)), to: `${iso(Number(marker.end))}~` });
+  const times: number[] = [];
+  const ids: string[] = [];
+  for (const item of items) {
+    const id = item.sk.slice(item.sk.indexOf('#') + 1);
+    if (id === marker.eventId) continue;
+    times.push(Number(item.t));
+    ids.push(id);
+  }
+  return { times, ids };
+}
+
+/**
+ * How many matches the follow-up reports. A single-match incident counts the events that joined it.
+ * A burst incident counts its claims (unique by construction) minus those its alert already
+ * reported: under concurrency an event can be both in the firing window and join afterwards, so a
+ * join counter would count it twice.
+ */
+async function countOf(store: StateStore, marker: StateItem, grouped: { times: number[] }): Promise<number> {
+  if (Number(marker.threshold) === 1) return Math.max(0, grouped.times.length + 1 - (Number(marker.alerted) || 0));
+  if (Number(marker.final) === 1) return Number(marker.suppressed) || 0;
+  const incident = await store.get(incidentKey(String(marker.ruleId), String(marker.hash)));
+  if (!incident || Number(incident.start) !== Number(marker.start)) return 0;
+  return Number(incident.suppressed) || 0;
+}
+
+export async function flushDue(opts: FlushOptions): Promise<FlushResult> {
+  const { store, now } = opts;
+  const byId = new Map(opts.rules.map((r) => [r.id, r]));
+  const checkpoint = await store.get(CHECKPOINT);
+  const from = checkpoint ? Number(checkpoint.bucket) : Math.floor((now - LOOKBACK_MS) / BUCKET_MS) * BUCKET_MS;
+  const lastBucket = Math.floor(now / BUCKET_MS) * BUCKET_MS;
+  const sent: Alert[] = [];
+  let examined = 0;
+  let settled = from;
+  for (let bucket = from; bucket <= lastBucket; bucket += BUCKET_MS) {
+    const markers = await store.query(`due#${bucketOf(bucket)}`);
+    let pending = false;
+    for (const marker of markers) {
+      examined += 1;
+      if (Number(marker.end) + opts.allowedLatenessMs > now) {
+        pending = true;
+        continue;
+      }
+      const rule = byId.get(String(marker.ruleId));
+      const grouped = rule ? await groupedEvents(store, marker) : { times: [], ids: [] };
+      const count = rule ? await countOf(store, marker, grouped) : 0;
+      if (rule && count > 0) {
+        const { times, ids } = grouped;
+        const first = times.length ? Math.min(...times) : Number(marker.start);
+        const last = times.length ? Math.max(...times) : Number(marker.end);
+        const alert = buildSummaryAlert(rule, marker, { count, first, last, eventIds: ids.slice(0, 100) }, now, opts.accountNames);
+        if (rule.status === 'live') await opts.send(alert);
+        sent.push(alert);
+      }
+      await store.delete({ pk: marker.pk, sk: marker.sk });
+    }
+    if (!pending && bucket < lastBucket) settled = bucket + BUCKET_MS;
+    if (pending) break;
+  }
+  if (settled !== from || !checkpoint) {
+    await store.put({ ...CHECKPOINT, bucket: settled, expiresAt: Math.ceil((now + 30 * 86_400_000) / 1000) });
+  }
+  return { sent, examined };
+}

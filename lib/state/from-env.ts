@@ -1,0 +1,34 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConfigurationError, optionalEnv } from '../config/env.js';
+import { createDynamoDbStore } from './dynamodb-store.js';
+import { createEmbeddedStore } from './embedded-store.js';
+import type { StateStore } from './store.js';
+
+/** Where `invoke local` keeps state between runs; `npm run state:reset` deletes it. */
+export const LOCAL_STATE_FILE = '.trailwatch/state.json';
+
+/**
+ * DynamoDB in Lambda (STATE_TABLE); under `serverless invoke local` the embedded store in a local
+ * file, so consecutive runs see each other's events with no setup. TRAILWATCH_STATE overrides:
+ * `dynamodb`, `file` (TRAILWATCH_STATE_FILE) or `memory`.
+ */
+export function stateStoreFromEnv(env: NodeJS.ProcessEnv = process.env): StateStore {
+  const explicit = optionalEnv('TRAILWATCH_STATE', env);
+  const mode = explicit ?? (env.IS_LOCAL === 'true' ? 'file' : 'dynamodb');
+  switch (mode) {
+    case 'memory':
+      return createEmbeddedStore();
+    case 'file':
+      return createEmbeddedStore({ file: optionalEnv('TRAILWATCH_STATE_FILE', env) ?? LOCAL_STATE_FILE, autoFlush: true });
+    case 'dynamodb': {
+      const table = optionalEnv('STATE_TABLE', env);
+      if (!table) throw new ConfigurationError('Environment variable STATE_TABLE is required');
+      const endpoint = optionalEnv('DYNAMODB_ENDPOINT', env);
+      const client = DynamoDBDocumentClient.from(new DynamoDBClient(endpoint ? { endpoint } : {}));
+      return createDynamoDbStore({ tableName: table, client });
+    }
+    default:
+      throw new ConfigurationError(`TRAILWATCH_STATE must be dynamodb, file or memory, got "${mode}"`);
+  }
+}
