@@ -1,0 +1,22 @@
+import { eventBridgeResources, type CfnResource } from '../lib/infra/eventbridge.js';
+import { emailSubscriptionResources, parseEmailSubscribers } from '../lib/infra/subscriptions.js';
+import { rules } from '../rules/index.js';
+
+export interface StackParams {
+  stage: string;
+  alertEmails?: string;
+}
+
+/** The generated part of the CloudFormation template (the static part is infra/resources.yml). */
+export function generatedResources(params: StackParams): { Resources: Record<string, CfnResource> } {
+  return {
+    Resources: {
+      ...eventBridgeResources(rules, {
+        stage: params.stage,
+        functionLogicalId: 'DetectLambdaFunction',
+        deadLetterQueueLogicalId: 'TrailwatchDeadLetterQueue',
+      }),
+      ...emailSubscriptionResources(parseEmailSubscribers(params.alertEmails), 'TrailwatchAlertTopic'),
+    },
+  };
+}
