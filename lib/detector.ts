@@ -36,10 +36,32 @@ export const statelessPolicy: IncidentPolicy = {
 
 export const DEFAULT_ALLOWED_LATENESS_MS = 30 * 60_000;
 
+/**
+ * Replaying recorded events, wall time would make every event "late". An event-time clock is the
+ * newest event time seen (a watermark): windows, lateness and expiry then behave as they did live.
+ */
+export interface WatermarkClock {
+  now(): number;
+  observe(eventMs: number): void;
+}
+
+export function createWatermarkClock(start = 0): WatermarkClock {
+  let watermark = start;
+  return {
+    now: () => watermark,
+    observe: (ms) => {
+      if (ms > watermark) watermark = ms;
+    },
+  };
+}
+
 export interface DetectorOptions {
   rules: readonly Rule[];
   policy?: IncidentPolicy;
+  /** Wall clock by default; pass an event-time clock to replay history. */
   clock?: () => number;
+  /** With an event-time clock: called with each event's time before `clock()` is read. */
+  observeEventTime?: (eventMs: number) => void;
   accountNames?: Readonly<Record<string, string>>;
   allowedLatenessMs?: number;
 }
@@ -97,8 +119,10 @@ export function createDetector(opts: DetectorOptions): Detector {
         if (error.eventId) result.eventId = error.eventId;
         return result;
       }
+      const ownTime = eventTimeOf(event);
+      if (ownTime !== undefined) opts.observeEventTime?.(ownTime);
       const now = clock();
-      const eventMs = eventTimeOf(event) ?? now;
+      const eventMs = ownTime ?? now;
       const eventId = eventIdOf(event);
       result.eventId = eventId;
       result.delayMs = Math.max(0, now - eventMs);
@@ -118,6 +142,7 @@ export function createDetector(opts: DetectorOptions): Detector {
               buildAlert(rule, event, {
                 now,
                 late: result.late,
+                replayed: opts.observeEventTime !== undefined,
                 ...(opts.accountNames ? { accountNames: opts.accountNames } : {}),
                 ...decision.context,
               }),

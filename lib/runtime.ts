@@ -1,6 +1,6 @@
-import { numberEnv, optionalEnv, parseAccountNames } from './config/env.js';
+import { ConfigurationError, numberEnv, optionalEnv, parseAccountNames } from './config/env.js';
 import { parseRuleTuning } from './config/tuning.js';
-import { createDetector, type Detector } from './detector.js';
+import { createDetector, createWatermarkClock, type Detector } from './detector.js';
 import { createIncidentPolicy } from './incidents.js';
 import type { Rule } from './rule.js';
 import { stateStoreFromEnv } from './state/from-env.js';
@@ -18,12 +18,19 @@ export interface Runtime {
 export function runtimeFromEnv(rules: readonly Rule[], env: NodeJS.ProcessEnv = process.env): Runtime {
   const allowedLatenessMs = numberEnv('ALLOWED_LATENESS_MINUTES', 30, env) * 60_000;
   const accountNames = parseAccountNames(optionalEnv('ACCOUNT_NAMES', env));
-  const store = stateStoreFromEnv(env);
+  // TRAILWATCH_CLOCK=event: `invoke local` on recorded samples judges them on their own time.
+  const clockMode = optionalEnv('TRAILWATCH_CLOCK', env) ?? 'wall';
+  if (clockMode !== 'wall' && clockMode !== 'event') throw new ConfigurationError(`TRAILWATCH_CLOCK must be wall or event, got "${clockMode}"`);
+  const eventClock = clockMode === 'event' ? createWatermarkClock() : undefined;
+  const now = eventClock?.now ?? Date.now;
+  const store = stateStoreFromEnv(env, now);
   const overrides = parseRuleTuning(optionalEnv('RULE_TUNING', env), rules);
   const detector = createDetector({
     rules,
     accountNames,
     allowedLatenessMs,
+    clock: now,
+    ...(eventClock ? { observeEventTime: eventClock.observe } : {}),
     policy: createIncidentPolicy({ store, allowedLatenessMs, overrides }),
   });
   return { detector, store, rules, allowedLatenessMs, accountNames };

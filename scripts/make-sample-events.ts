@@ -1,19 +1,43 @@
 /**
- * Writes events/<rule-id>.json: for every rule, the EventBridge envelope of its first firing case,
- * for `serverless invoke local`. Run after adding a rule: npm run make:events
+ * Writes the `serverless invoke local` samples from the rule cases:
+ * - events/<rule-id>.json: the EventBridge envelope of the rule's first firing case;
+ * - events/bursts/<rule-id>/NN.json for burst rules: as many distinct events as the threshold needs,
+ *   20 s apart, so invoking them one after another fires on the last.
+ * Run after adding or changing a rule: npm run make:events
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { TrailEvent } from '../lib/cloudtrail/types.js';
 import { rules } from '../rules/index.js';
 import { allCases } from '../test/support/rule-cases.js';
 
 const dir = fileURLToPath(new URL('../events', import.meta.url));
+const write = (path: string, event: unknown) => writeFileSync(path, `${JSON.stringify(event, null, 2)}\n`);
+
+function burstEvent(base: TrailEvent, i: number): TrailEvent {
+  const event = structuredClone(base);
+  const time = new Date(Date.parse(base.time) + i * 20_000).toISOString().replace('.000Z', 'Z');
+  const suffix = String(i + 1).padStart(12, '0');
+  event.id = `${base.id.slice(0, 24)}${suffix}`;
+  event.time = time;
+  event.detail.eventTime = time;
+  event.detail.eventID = `${String(base.detail.eventID ?? '00000000-0000-4000-8000-').slice(0, 24)}${suffix}`;
+  return event;
+}
+
 mkdirSync(dir, { recursive: true });
+rmSync(join(dir, 'bursts'), { recursive: true, force: true });
 const cases = allCases();
 for (const rule of rules) {
   const c = cases.find((x) => x.matches.includes(rule.id));
   if (!c) throw new Error(`rule ${rule.id} has no firing case`);
-  writeFileSync(join(dir, `${rule.id}.json`), `${JSON.stringify(c.event, null, 2)}\n`);
+  write(join(dir, `${rule.id}.json`), c.event);
   console.log(`events/${rule.id}.json  <- ${c.file}: ${c.name}`);
+  if (rule.threshold) {
+    const burstDir = join(dir, 'bursts', rule.id);
+    mkdirSync(burstDir, { recursive: true });
+    for (let i = 0; i < rule.threshold.count; i++) write(join(burstDir, `${String(i + 1).padStart(2, '0')}.json`), burstEvent(c.event, i));
+    console.log(`events/bursts/${rule.id}/01..${rule.threshold.count}.json`);
+  }
 }

@@ -26,6 +26,8 @@ export interface Alert {
   delayMs: number;
   /** The event arrived later than the allowed lateness: state was skipped for it. */
   late: boolean;
+  /** Found by replaying recorded events (event-time clock), not live: no delay to report. */
+  replayed?: boolean;
   /** CloudTrail eventIDs behind the alert (all of them for a burst, when known). */
   eventIds: string[];
   /** The enrichment: who, from where, how. */

@@ -10,6 +10,8 @@ export interface AlertContext {
   now: number;
   accountNames?: Readonly<Record<string, string>>;
   late?: boolean;
+  /** Detected from recorded history on an event-time clock: there is no delivery delay to report. */
+  replayed?: boolean;
   kind?: Alert['kind'];
   group?: GroupKey;
   count?: number;
@@ -22,7 +24,8 @@ const MAX_DETAILS = 20;
 /** A burst alert lists at most this many event ids; its count says how many there were. */
 const MAX_EVENT_IDS = 100;
 
-const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
+/** Second precision: CloudTrail's own precision, and easier to read. */
+const iso = (ms: number): string => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 
 /** Calls rule code that formats text; a throwing formatter must not lose the alert. */
 function guarded<T>(fn: () => T, fallback: T): T {
@@ -72,6 +75,7 @@ export function buildAlert(rule: Rule, event: TrailEvent, ctx: AlertContext): Al
   const errorCode = errorCodeOf(record);
   if (errorCode) alert.errorCode = oneLine(errorCode, 128);
   if (typeof record.errorMessage === 'string' && record.errorMessage) alert.errorMessage = oneLine(record.errorMessage, 500);
+  if (ctx.replayed) alert.replayed = true;
   if (ctx.group) alert.group = Object.fromEntries(Object.entries(ctx.group).map(([k, v]) => [oneLine(k, 40), oneLine(v, 200)]));
   if (ctx.count !== undefined) alert.count = ctx.count;
   if (ctx.firstEventTime !== undefined) alert.firstEventTime = iso(ctx.firstEventTime);

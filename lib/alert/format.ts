@@ -28,6 +28,7 @@ export function subjectOf(alert: Alert): string {
 
 /** "detected 6 min after the API call" */
 export function latencyWords(alert: Alert): string {
+  if (alert.replayed) return `replayed from recorded events (event time ${alert.eventTime}; no delivery delay measured)`;
   const what = alert.kind === 'summary' ? 'the last grouped call' : alert.kind === 'threshold' ? 'the call that completed the burst' : 'the API call';
   const late = alert.late ? ' (arrived after the allowed lateness: not counted in windows)' : '';
   return `detected ${humanDuration(alert.delayMs)} after ${what}${late}`;
@@ -35,7 +36,7 @@ export function latencyWords(alert: Alert): string {
 
 function line(label: string, value: string | number | undefined, max = 300): string | undefined {
   if (value === undefined || value === '') return undefined;
-  return `${label.padEnd(14)}${oneLine(String(value), max)}`;
+  return `${label.padEnd(15)}${oneLine(String(value), max)}`;
 }
 
 /** The plain-text body: what email subscribers read. Each untrusted value is confined to one line. */
@@ -69,7 +70,7 @@ export function emailBody(alert: Alert): string {
       line('Invoked by', a.invokedBy),
     ],
     alert.details.map((d) => line(oneLine(d.label, 40), d.value, 1000)),
-    alert.group ? Object.entries(alert.group).map(([k, v]) => line(`Group ${oneLine(k, 20)}`, v)) : [],
+    [alert.group ? line('Incident key', Object.entries(alert.group).map(([k, v]) => `${k}=${v}`).join(', '), 600) : undefined],
     [
       line('Rule', alert.ruleId),
       line('MITRE ATT&CK', alert.mitre.join(', ')),

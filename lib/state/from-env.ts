@@ -13,20 +13,20 @@ export const LOCAL_STATE_FILE = '.trailwatch/state.json';
  * file, so consecutive runs see each other's events with no setup. TRAILWATCH_STATE overrides:
  * `dynamodb`, `file` (TRAILWATCH_STATE_FILE) or `memory`.
  */
-export function stateStoreFromEnv(env: NodeJS.ProcessEnv = process.env): StateStore {
+export function stateStoreFromEnv(env: NodeJS.ProcessEnv = process.env, now: () => number = Date.now): StateStore {
   const explicit = optionalEnv('TRAILWATCH_STATE', env);
   const mode = explicit ?? (env.IS_LOCAL === 'true' ? 'file' : 'dynamodb');
   switch (mode) {
     case 'memory':
-      return createEmbeddedStore();
+      return createEmbeddedStore({ now });
     case 'file':
-      return createEmbeddedStore({ file: optionalEnv('TRAILWATCH_STATE_FILE', env) ?? LOCAL_STATE_FILE, autoFlush: true });
+      return createEmbeddedStore({ file: optionalEnv('TRAILWATCH_STATE_FILE', env) ?? LOCAL_STATE_FILE, autoFlush: true, now });
     case 'dynamodb': {
       const table = optionalEnv('STATE_TABLE', env);
       if (!table) throw new ConfigurationError('Environment variable STATE_TABLE is required');
       const endpoint = optionalEnv('DYNAMODB_ENDPOINT', env);
       const client = DynamoDBDocumentClient.from(new DynamoDBClient(endpoint ? { endpoint } : {}));
-      return createDynamoDbStore({ tableName: table, client });
+      return createDynamoDbStore({ tableName: table, client, now });
     }
     default:
       throw new ConfigurationError(`TRAILWATCH_STATE must be dynamodb, file or memory, got "${mode}"`);

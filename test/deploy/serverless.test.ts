@@ -1,0 +1,100 @@
+// One file, so the packaging and the local invocations never build into .esbuild/ at the same time.
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { READ_ONLY_STATE } from '../../lib/infra/eventbridge.js';
+import { rules } from '../../rules/index.js';
+import { serverless } from './serverless.js';
+
+type Template = { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+
+const out = mkdtempSync(join(tmpdir(), 'trailwatch-package-'));
+let template: Template;
+
+beforeAll(async () => {
+  await serverless(['package', '--stage', 'ci', '--package', out, '--param', 'alertEmails=secops@example.com:high,ops@example.com']);
+  template = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
+}, 180_000);
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+const ofType = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+
+describe('serverless package (offline, no credentials)', () => {
+  it('deploys one EventBridge rule per detection, whose pattern is the rule file\'s', () => {
+    const deployed = ofType('AWS::Events::Rule').filter(([, r]) => String(r.Properties.Name ?? '').startsWith('trailwatch-ci-'));
+    expect(deployed.map(([, r]) => r.Properties.Name).sort()).toEqual(rules.map((r) => `trailwatch-ci-${r.id}`).sort());
+    for (const rule of rules) {
+      const [, resource] = deployed.find(([, r]) => r.Properties.Name === `trailwatch-ci-${rule.id}`) ?? [];
+      expect(resource?.Properties.EventPattern).toEqual(rule.pattern);
+      expect(JSON.stringify(resource?.Properties.EventPattern).length).toBeLessThanOrEqual(2048);
+      expect(resource?.Properties.State).toBe(rule.readOnlyEvents ? READ_ONLY_STATE : 'ENABLED');
+      const [target] = resource?.Properties.Targets as Array<Record<string, unknown>>;
+      expect(target).toMatchObject({ Arn: { 'Fn::GetAtt': ['DetectLambdaFunction', 'Arn'] }, DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['TrailwatchDeadLetterQueue', 'Arn'] } } });
+    }
+  });
+
+  it('lets EventBridge invoke the function through ONE permission with a rule-name wildcard', () => {
+    const permissions = ofType('AWS::Lambda::Permission').filter(([, r]) => r.Properties.Principal === 'events.amazonaws.com' && JSON.stringify(r.Properties.FunctionName).includes('DetectLambdaFunction'));
+    expect(permissions).toHaveLength(1);
+    expect(JSON.stringify(permissions[0]?.[1].Properties.SourceArn)).toContain('rule/trailwatch-ci-*');
+  });
+
+  it('runs Node 24 on arm64 with plain-string environment (nothing invoke local would resolve against AWS)', () => {
+    const fn = template.Resources.DetectLambdaFunction?.Properties;
+    expect(fn?.Runtime).toBe('nodejs24.x');
+    expect(fn?.Architectures).toEqual(['arm64']);
+    const vars = (fn?.Environment as { Variables: Record<string, unknown> }).Variables;
+    for (const value of Object.values(vars)) expect(typeof value).toBe('string');
+    expect(vars).toMatchObject({ ALERT_TOPIC_NAME: 'trailwatch-ci-alerts', STATE_TABLE: 'trailwatch-ci-state' });
+  });
+
+  it('defines the alert topic, the state table with TTL, and email subscriptions with severity filters', () => {
+    expect(template.Resources.TrailwatchAlertTopic?.Properties.TopicName).toBe('trailwatch-ci-alerts');
+    expect(template.Resources.TrailwatchStateTable?.Properties).toMatchObject({ BillingMode: 'PAY_PER_REQUEST', TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } });
+    const subs = ofType('AWS::SNS::Subscription').map(([, r]) => r.Properties);
+    expect(subs).toEqual([
+      expect.objectContaining({ Protocol: 'email', Endpoint: 'secops@example.com', FilterPolicy: { severity: ['high', 'critical'] } }),
+      expect.objectContaining({ Protocol: 'email', Endpoint: 'ops@example.com', FilterPolicy: { severity: ['info', 'low', 'medium', 'high', 'critical'] } }),
+    ]);
+  });
+
+  it('schedules the follow-up flush every 5 minutes, one at a time', () => {
+    const flush = template.Resources.FlushLambdaFunction?.Properties;
+    expect(flush?.ReservedConcurrentExecutions).toBe(1);
+    const schedule = ofType('AWS::Events::Rule').find(([, r]) => r.Properties.ScheduleExpression === 'rate(5 minutes)');
+    expect(schedule).toBeDefined();
+  });
+});
+
+const state = mkdtempSync(join(tmpdir(), 'trailwatch-invoke-'));
+afterAll(() => rmSync(state, { recursive: true, force: true }));
+
+const invoke = (event: string) =>
+  serverless(['invoke', 'local', '-f', 'detect', '-p', event], {
+    TRAILWATCH_CLOCK: 'event',
+    TRAILWATCH_STATE_FILE: join(state, 'state.json'),
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+  });
+
+describe('serverless invoke local (no credentials)', () => {
+  it('prints a readable alert for an IAM user deletion', async () => {
+    const { stdout } = await invoke('events/iam-user-deleted.json');
+    expect(stdout).toContain('Subject: [trailwatch] MEDIUM IAM user deleted - user/christophe in 229654561268');
+    expect(stdout).toContain('IAM user malicious-iam-user deleted by user/christophe');
+  });
+
+  it('fires a burst rule on the Nth event when the burst samples are invoked one after another', async () => {
+    const dir = 'events/bursts/s3-bucket-mass-delete';
+    const files = readdirSync(dir).sort();
+    expect(files.length).toBeGreaterThan(1);
+    const outputs: string[] = [];
+    for (const file of files) outputs.push((await invoke(join(dir, file))).stdout);
+    expect(outputs.slice(0, -1).every((o) => !o.includes('Subject:'))).toBe(true);
+    expect(outputs.at(-1)).toContain('Subject: [trailwatch] HIGH Several S3 buckets deleted');
+    expect(outputs.at(-1)).toMatch(/Count\s+3/);
+    // Delivered again, the same event is a duplicate: state persisted across processes.
+    expect((await invoke(join(dir, files[0] ?? ''))).stdout).toContain('"duplicates": [\n        "s3-bucket-mass-delete"');
+  });
+});
