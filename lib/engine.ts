@@ -1,4 +1,4 @@
-import type { CloudTrailRecord, TrailEvent } from './cloudtrail/types.js';
+import { DETAIL_TYPES, type CloudTrailRecord, type TrailEvent } from './cloudtrail/types.js';
 import { compilePattern, type CompiledPattern } from './eventbridge/pattern.js';
 import type { GroupKey, Rule } from './rule.js';
 import { principalName } from './cloudtrail/identity.js';
@@ -40,8 +40,12 @@ export interface Evaluation {
 export function evaluate(rules: readonly CompiledRule[], event: TrailEvent): Evaluation {
   const matched: Rule[] = [];
   const errors: RuleError[] = [];
+  const readOnly = isReadOnlyManagementEvent(event);
   for (const { rule, pattern } of rules) {
     try {
+      // EventBridge delivers read-only management events only to rules in the
+      // ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS state: routing is repeated here exactly.
+      if (readOnly && !rule.readOnlyEvents) continue;
       if (!pattern.matches(event)) continue;
       if (rule.match && !rule.match(event.detail, event)) continue;
       matched.push(rule);
@@ -50,6 +54,11 @@ export function evaluate(rules: readonly CompiledRule[], event: TrailEvent): Eva
     }
   }
   return { matched, errors };
+}
+
+/** Get/List/Describe-style management calls (and sts:AssumeRole): `readOnly: true`, not a data event. */
+export function isReadOnlyManagementEvent(event: TrailEvent): boolean {
+  return event.detail.readOnly === true && event.detail.managementEvent !== false && event['detail-type'] !== DETAIL_TYPES.insight;
 }
 
 /** The default incident key: who did it, in which account. */

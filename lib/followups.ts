@@ -21,6 +21,8 @@ export interface FlushOptions {
   now: number;
   allowedLatenessMs: number;
   accountNames?: Readonly<Record<string, string>>;
+  /** Replay: follow-ups are marked as found in recorded history. */
+  replayed?: boolean;
   /** Sends one summary; throws on failure (the marker stays and the next run retries). */
   send: (alert: Alert) => Promise<void>;
 }
@@ -145,6 +147,7 @@ export async function flushDue(opts: FlushOptions): Promise<FlushResult> {
         const first = times.length ? Math.min(...times) : Number(marker.start);
         const last = times.length ? Math.max(...times) : Number(marker.end);
         const alert = buildSummaryAlert(rule, marker, { count, first, last, eventIds: ids.slice(0, 100) }, now, opts.accountNames);
+        if (opts.replayed) alert.replayed = true;
         if (rule.status === 'live') await opts.send(alert);
         sent.push(alert);
       }

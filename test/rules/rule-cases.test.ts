@@ -80,3 +80,14 @@ describe('real recorded attacks', () => {
     expect(counts).toEqual(expected);
   });
 });
+
+describe('EventBridge routing of read-only events', () => {
+  it('does not evaluate a rule deployed as plain ENABLED on a read-only management event', () => {
+    const stop = cases.find((c) => c.name.startsWith('StopLogging by an IAM user'));
+    expect(stop).toBeDefined();
+    const readOnly = structuredClone(stop!.event);
+    readOnly.detail.readOnly = true;
+    expect(evaluate(compiled, readOnly).matched.map((r) => r.id)).toEqual([]);
+    expect(evaluate(compiled, stop!.event).matched.map((r) => r.id)).toEqual(['cloudtrail-tampering']);
+  });
+});
