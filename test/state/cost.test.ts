@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { measureStateCost } from '../../bench/state-cost.js';
+
+describe('DynamoDB requests per matched event (bench/STATE-COST.md)', () => {
+  it('stays at the documented cost on every path', async () => {
+    const costs = Object.fromEntries((await measureStateCost()).map((c) => [c.path.split(' (')[0], [c.reads, c.writes]]));
+    expect(costs).toEqual({
+      'unmatched event': [0, 0],
+      'grouped rule, first match of an incident': [0, 4],
+      'grouped rule, later match in the incident': [0, 2],
+      'any rule, duplicate delivery of the same event': [0, 1],
+      'threshold rule, match below the threshold': [1, 2],
+      'threshold rule, match after the burst fired': [0, 2],
+      'threshold rule, the match that completes the burst': [1, 4],
+      'scheduled flush, first run': [expect.any(Number), expect.any(Number)],
+    });
+  });
+});
