@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { Parser } from 'node-sql-parser';
 import { describe, expect, it } from 'vitest';
 import { patternToSqlWhere, ruleToAthenaSql, type HuntOptions, type HuntRule } from '../../lib/hunt/athena-sql.js';
+import { parseTrino } from '../support/trino.js';
 
 const OPTS: HuntOptions = {
   table: 'cloudtrail_logs',
@@ -18,22 +18,6 @@ const rule = (pattern: Record<string, unknown>, extra: Partial<HuntRule> = {}): 
 
 /** The WHERE of a pattern whose only condition is one leaf on detail.<field>. */
 const whereFor = (field: string, leaf: unknown[]): string => patternToSqlWhere({ detail: { [field]: leaf } }).where;
-
-/**
- * node-sql-parser's `trino` dialect is the closest grammar to Athena engine 3 it ships, but it lacks
- * three Trino constructs these queries use. Each is swapped for a stand-in of the same shape before
- * parsing, and the real text is asserted verbatim in the tests below:
- *  - it reads `\` in a string literal as an escape (Trino does not), so backslashes are doubled;
- *  - it has no IPADDRESS type;
- *  - its window frames know ROWS only, not RANGE with an interval offset.
- */
-function parseTrino(sql: string): unknown {
-  const adapted = sql
-    .replaceAll('\\', '\\\\')
-    .replaceAll(' AS IPADDRESS)', ' AS VARCHAR)')
-    .replace(/RANGE BETWEEN INTERVAL '\d+' (MINUTE|SECOND) PRECEDING AND CURRENT ROW/g, 'ROWS BETWEEN 1 PRECEDING AND CURRENT ROW');
-  return new Parser().astify(adapted, { database: 'trino' });
-}
 
 /** Every string literal in a parsed query, as its value (the parser keeps the escaped spelling). */
 function stringLiterals(node: unknown, out: string[] = []): string[] {
