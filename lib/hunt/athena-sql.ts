@@ -14,9 +14,8 @@
 import { isIP } from 'node:net';
 import { DETAIL_TYPES } from '../cloudtrail/types.js';
 import type { Rule } from '../rule.js';
+import type { EventPattern } from '../eventbridge/pattern.js';
 
-/** The shape of `EventPattern` in lib/eventbridge/pattern.ts, kept local so this module stands alone. */
-type EventPattern = { [key: string]: unknown };
 
 export interface HuntOptions {
   /** Glue database; default "default". */

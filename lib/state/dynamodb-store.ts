@@ -22,7 +22,7 @@ import {
   stateItemProblem,
   validateCondition,
   validateUpdateOps,
-} from './embedded-store.js';
+} from './semantics.js';
 import type { Condition, PutResult, Scalar, StateItem, StateKey, StateStore, StoreCallCounts, UpdateOps } from './store.js';
 
 export interface DynamoDbStoreOptions {

@@ -11,7 +11,8 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDynamoDbStore, createTableInput } from '../../lib/state/dynamodb-store.js';
-import { compareSortKeys, createEmbeddedStore } from '../../lib/state/embedded-store.js';
+import { createEmbeddedStore } from '../../lib/state/embedded-store.js';
+import { compareSortKeys } from '../../lib/state/semantics.js';
 import type { Scalar, StateItem, StateStore, StoreCallCounts } from '../../lib/state/store.js';
 import { startDynalite, type DynaliteHarness } from './dynalite-harness.js';
 
