@@ -2,16 +2,7 @@
  * The state semantics both adapters share (expiry, conditions, update ops, sort order): pure, no I/O,
  * so the DynamoDB adapter, bundled into Lambda, does not pull in the embedded store's file code.
  */
-import type {
-  Condition,
-  PutResult,
-  Scalar,
-  StateItem,
-  StateKey,
-  StateStore,
-  StoreCallCounts,
-  UpdateOps,
-} from './store.js';
+import type { Condition, Scalar, StateItem, StateKey, UpdateOps } from './store.js';
 
 /** Expired items (expiresAt <= now) are absent everywhere: DynamoDB TTL deletes them up to 48 h late. */
 export function isLive(item: StateItem, nowMs: number): boolean {
