@@ -9,7 +9,6 @@ import { dirname } from 'node:path';
 import type {
   Condition,
   PutResult,
-  Scalar,
   StateItem,
   StateKey,
   StateStore,
