@@ -22,7 +22,9 @@ export function oneLine(value: unknown, max = 300): string {
   // Cut before cleaning: a 10 MB field costs no more than a short one. Four units per kept point is
   // enough slack for surrogate pairs and for the controls the cleaning removes.
   const text = full.length > max * 4 ? full.slice(0, max * 4) : full;
-  return truncate(text.replace(UNSAFE, ' ').replace(SPACES, ' ').trim(), max);
+  // toWellFormed: a lone surrogate (from the input, or from the cut above) becomes U+FFFD, so the
+  // text is always valid UTF-16 and encodes to UTF-8 for SNS and Slack.
+  return truncate(text.toWellFormed().replace(UNSAFE, ' ').replace(SPACES, ' ').trim(), max);
 }
 
 /** Printable ASCII only: for SNS subjects, whose older rules allow nothing else. */

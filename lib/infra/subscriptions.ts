@@ -39,7 +39,9 @@ export function emailSubscriptionResources(subscribers: readonly EmailSubscriber
         Protocol: 'email',
         Endpoint: s.email,
         FilterPolicyScope: 'MessageAttributes',
-        FilterPolicy: { severity: severitiesFrom(s.minSeverity) },
+        // Alerts carry a severity; trailwatch's own CloudWatch alarms (dead letters, rule errors)
+        // carry none and must reach every address whatever its severity filter.
+        FilterPolicy: { $or: [{ severity: severitiesFrom(s.minSeverity) }, { severity: [{ exists: false }] }] },
       },
     };
   });

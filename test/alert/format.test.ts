@@ -103,6 +103,11 @@ describe('text helpers', () => {
     expect(out).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])/);
   });
 
+  it('never leaves a lone surrogate, whether given one or cutting next to one', () => {
+    expect(oneLine('a\ud800b')).toBe('a\ufffdb');
+    expect(oneLine(`${'\u0000'.repeat(1199)}😀`, 300)).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/);
+  });
+
   it('oneLine removes controls and bidi overrides', () => {
     expect(oneLine('a\u0000b\u001bc\u202ed\ne')).toBe('a b c d e');
   });
