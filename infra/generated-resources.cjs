@@ -30,5 +30,7 @@ function loadStack() {
 module.exports = async ({ resolveVariable }) => {
   const stage = await resolveVariable('sls:stage');
   const alertEmails = await resolveVariable('param:alertEmails');
-  return loadStack().generatedResources({ stage, alertEmails });
+  const slackWebhookParameter = await resolveVariable('param:slackWebhookParameter');
+  const slackMinSeverity = await resolveVariable('param:slackMinSeverity');
+  return loadStack().generatedResources({ stage, alertEmails, slackWebhookParameter, slackMinSeverity });
 };

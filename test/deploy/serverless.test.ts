@@ -54,8 +54,8 @@ describe('serverless package (offline, no credentials)', () => {
     expect(template.Resources.TrailwatchStateTable?.Properties).toMatchObject({ BillingMode: 'PAY_PER_REQUEST', TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } });
     const subs = ofType('AWS::SNS::Subscription').map(([, r]) => r.Properties);
     expect(subs).toEqual([
-      expect.objectContaining({ Protocol: 'email', Endpoint: 'secops@example.com', FilterPolicy: { severity: ['high', 'critical'] } }),
-      expect.objectContaining({ Protocol: 'email', Endpoint: 'ops@example.com', FilterPolicy: { severity: ['info', 'low', 'medium', 'high', 'critical'] } }),
+      expect.objectContaining({ Protocol: 'email', Endpoint: 'secops@example.com', FilterPolicy: { $or: [{ severity: ['high', 'critical'] }, { severity: [{ exists: false }] }] } }),
+      expect.objectContaining({ Protocol: 'email', Endpoint: 'ops@example.com', FilterPolicy: { $or: [{ severity: ['info', 'low', 'medium', 'high', 'critical'] }, { severity: [{ exists: false }] }] } }),
     ]);
   });
 

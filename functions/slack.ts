@@ -1,0 +1,36 @@
+import middy from '@middy/core';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
+import type { Context } from 'aws-lambda';
+import { ConfigurationError, requireEnv } from '../lib/config/env.js';
+import type { MetricSink } from '../lib/handle.js';
+import { notifySlack, type NotifySummary } from '../lib/slack-notify.js';
+import { createSlackTransport } from '../lib/transport/slack.js';
+
+// Created once per container (cold start), reused by every invocation.
+const logger = new Logger({ serviceName: 'trailwatch' });
+const metrics = new Metrics({ namespace: 'trailwatch', serviceName: 'trailwatch' });
+const metricSink: MetricSink = { addMetric: (name, unit, value) => metrics.addMetric(name, MetricUnit[unit], value) };
+
+// The NAME of the SecureString is configuration; its value, the webhook URL, lives only in SSM.
+const parameterName = requireEnv('SLACK_WEBHOOK_PARAMETER');
+
+/** Cached for 5 minutes per container: one SSM call per cold start, and a rotated URL is picked up soon. */
+async function webhookUrl(): Promise<string> {
+  if (parameterName === 'none') throw new ConfigurationError('SLACK_WEBHOOK_PARAMETER is "none": deploy with --param="slackWebhookParameter=/your/parameter"');
+  const value = await getParameter(parameterName, { decrypt: true, maxAge: 300 });
+  if (typeof value !== 'string' || value === '') throw new ConfigurationError(`SSM parameter ${parameterName} is empty`);
+  return value;
+}
+
+const transport = createSlackTransport({ webhookUrl });
+
+/** SNS alert topic (protocol lambda) -> Slack incoming webhook. */
+export const handler = middy<unknown, NotifySummary, Error, Context>()
+  // No logEvent: alerts carry IPs, ARNs and attacker-chosen text.
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics))
+  .handler(async (event) => notifySlack(event, { transport, log: logger, metrics: metricSink }));
