@@ -1,16 +1,23 @@
-import { z } from 'zod';
 import type { RuleTuning } from '../incidents.js';
 import type { Rule } from '../rule.js';
 import { ConfigurationError } from './env.js';
 
-const positive = z.number().int().positive();
-const tuningSchema = z.record(
-  z.string(),
-  z.strictObject({
-    dedupeMinutes: positive.optional(),
-    threshold: z.strictObject({ count: positive, windowMinutes: positive }).optional(),
-  }),
-);
+/*
+ * Checked by hand rather than with a schema library: it is a few fields, and keeping zod out of the
+ * Lambda bundle took ~60 KB and several milliseconds off every cold start (bench/RESULTS.md).
+ */
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function positiveInt(value: unknown, where: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) throw new ConfigurationError(`RULE_TUNING: ${where} must be a positive whole number`);
+  return value;
+}
+
+function onlyKeys(obj: Record<string, unknown>, allowed: readonly string[], where: string): void {
+  const extra = Object.keys(obj).find((k) => !allowed.includes(k));
+  if (extra !== undefined) throw new ConfigurationError(`RULE_TUNING: ${where}${extra} is not a setting (${allowed.join(', ')})`);
+}
 
 /**
  * RULE_TUNING (deploy parameter `ruleTuning`): JSON, parsed and checked, never evaluated, e.g.
@@ -25,21 +32,25 @@ export function parseRuleTuning(raw: string | undefined, rules: readonly Rule[])
   } catch (error) {
     throw new ConfigurationError(`RULE_TUNING is not JSON: ${(error as Error).message}`);
   }
-  const parsed = tuningSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ConfigurationError(`RULE_TUNING: ${issue?.path.join('.') ?? ''} ${issue?.message ?? 'invalid'}`);
-  }
-  const known = new Set(rules.map((r) => r.id));
+  if (!isObject(json)) throw new ConfigurationError('RULE_TUNING must be a JSON object keyed by rule id');
   const out: Record<string, RuleTuning> = {};
-  for (const [id, tuning] of Object.entries(parsed.data)) {
-    if (!known.has(id)) throw new ConfigurationError(`RULE_TUNING names unknown rule "${id}"`);
+  for (const [id, value] of Object.entries(json)) {
     const rule = rules.find((r) => r.id === id);
-    if (tuning.threshold && !rule?.threshold) throw new ConfigurationError(`RULE_TUNING: rule "${id}" has no threshold to tune`);
-    const t: RuleTuning = {};
-    if (tuning.dedupeMinutes !== undefined) t.dedupeMinutes = tuning.dedupeMinutes;
-    if (tuning.threshold) t.threshold = tuning.threshold;
-    out[id] = t;
+    if (!rule) throw new ConfigurationError(`RULE_TUNING names unknown rule "${id}"`);
+    if (!isObject(value)) throw new ConfigurationError(`RULE_TUNING: ${id} must be an object`);
+    onlyKeys(value, ['dedupeMinutes', 'threshold'], `${id}.`);
+    const tuning: RuleTuning = {};
+    if (value.dedupeMinutes !== undefined) tuning.dedupeMinutes = positiveInt(value.dedupeMinutes, `${id}.dedupeMinutes`);
+    if (value.threshold !== undefined) {
+      if (!rule.threshold) throw new ConfigurationError(`RULE_TUNING: rule "${id}" has no threshold to tune`);
+      if (!isObject(value.threshold)) throw new ConfigurationError(`RULE_TUNING: ${id}.threshold must be an object`);
+      onlyKeys(value.threshold, ['count', 'windowMinutes'], `${id}.threshold.`);
+      tuning.threshold = {
+        count: positiveInt(value.threshold.count, `${id}.threshold.count`),
+        windowMinutes: positiveInt(value.threshold.windowMinutes, `${id}.threshold.windowMinutes`),
+      };
+    }
+    out[id] = tuning;
   }
   return out;
 }

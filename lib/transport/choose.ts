@@ -1,4 +1,3 @@
-import { SNSClient } from '@aws-sdk/client-sns';
 import { ConfigurationError, optionalEnv, topicArnFrom } from '../config/env.js';
 import { createDryRunTransport } from './dry-run.js';
 import { createSnsTransport } from './sns.js';
@@ -22,7 +21,7 @@ export function chooseTransport(env: NodeJS.ProcessEnv, context: { invokedFuncti
   if (mode === 'sns' && !topicArn) throw new ConfigurationError('Environment variable ALERT_TOPIC_ARN or ALERT_TOPIC_NAME is required');
   const key = `${mode}|${topicArn ?? ''}`;
   if (cached?.key === key) return cached.transport;
-  const transport = topicArn ? createSnsTransport(new SNSClient({}), topicArn) : createDryRunTransport();
+  const transport = topicArn ? createSnsTransport(topicArn) : createDryRunTransport();
   cached = { key, transport };
   return transport;
 }

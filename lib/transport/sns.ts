@@ -1,4 +1,4 @@
-import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import type { Alert } from '../alert/alert.js';
 import { emailBody, messageAttributes, subjectOf } from '../alert/format.js';
 import { DeliveryError, type Transport } from './transport.js';
@@ -13,12 +13,21 @@ export function snsMessage(alert: Alert): string {
   return JSON.stringify({ default: text, email: text, 'email-json': json, sqs: json, lambda: json, https: json });
 }
 
-export function createSnsTransport(client: SNSClient, topicArn: string): Transport {
+/**
+ * The SNS client module is loaded at the first publish, not at cold start: most invocations (grouped
+ * matches, duplicates, bursts below threshold) never publish, and the client is ~20 ms of module
+ * evaluation (bench/RESULTS.md). `client` is injectable for tests.
+ */
+export function createSnsTransport(topicArn: string, client?: SNSClient): Transport {
+  let sdk: Promise<{ client: SNSClient; PublishCommand: typeof import('@aws-sdk/client-sns').PublishCommand }> | undefined;
+  const load = () =>
+    (sdk ??= import('@aws-sdk/client-sns').then((m) => ({ client: client ?? new m.SNSClient({}), PublishCommand: m.PublishCommand })));
   return {
     name: 'sns',
     async send(alert) {
       try {
-        await client.send(
+        const { client: sns, PublishCommand } = await load();
+        await sns.send(
           new PublishCommand({
             TopicArn: topicArn,
             Subject: subjectOf(alert),

@@ -52,7 +52,8 @@ describe('recordToEnvelope on the real samples', () => {
     for (const record of allRecords) {
       const event = recordToEnvelope(record);
       expect(event.version).toBe('0');
-      expect(event.id).toMatch(UUID);
+      // CloudTrail's eventID is already a unique UUID: it is the id as is.
+      expect(event.id).toBe(String(record.eventID).toLowerCase());
       expect(event.source).toBe(`aws.${String(record.eventSource).replace(/\.amazonaws\.com$/, '')}`);
       expect(event.account).toBe(record.recipientAccountId);
       expect(event.region).toBe(record.awsRegion);
@@ -67,6 +68,13 @@ describe('recordToEnvelope on the real samples', () => {
       const event = recordToEnvelope(record);
       expect(parseTrailEvent(event)).toEqual(event);
     }
+  });
+
+  it('hashes an id that is not a CloudTrail UUID into a UUID-shaped one', () => {
+    const record = { ...structuredClone(allRecords[0]!), eventID: 'not-a-uuid' };
+    expect(recordToEnvelope(record).id).toMatch(UUID);
+    const { eventID: _dropped, ...withoutId } = record;
+    expect(recordToEnvelope(withoutId).id).toMatch(UUID);
   });
 
   it('gives each event its own id, and the same id every time', () => {
