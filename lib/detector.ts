@@ -132,6 +132,7 @@ export function createDetector(opts: DetectorOptions): Detector {
       result.ruleErrors = errors;
       const ctx: MatchContext = { eventId, eventMs, now, late: result.late };
       // Rules decide independently; state calls for different rules can run in parallel.
+      if (matched.length === 0) return result;
       const decisions = await Promise.all(matched.map((rule) => policy.decide(rule, event, ctx)));
       matched.forEach((rule, i) => {
         const decision = decisions[i] ?? { action: 'alert' };

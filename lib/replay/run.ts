@@ -1,7 +1,6 @@
 import type { Alert } from '../alert/alert.js';
 import { parseTime } from '../cloudtrail/envelope.js';
 import { asEnvelope } from '../cloudtrail/wrap.js';
-import type { TrailEvent } from '../cloudtrail/types.js';
 import { createDetector, createWatermarkClock, DEFAULT_ALLOWED_LATENESS_MS } from '../detector.js';
 import { flushDue } from '../followups.js';
 import { BUCKET_MS, createIncidentPolicy, type RuleTuning } from '../incidents.js';
@@ -61,21 +60,12 @@ export function selectRules(all: readonly Rule[], ruleIds: string[] | undefined,
   return all.filter((r) => staged || r.status === 'live');
 }
 
-type Prepared = { kind: 'event'; event: TrailEvent; ms: number } | { kind: 'malformed'; reason: string } | { kind: 'error'; path: string; reason: string };
-
-async function* prepare(items: AsyncIterable<SourceItem>): AsyncGenerator<Prepared> {
-  for await (const item of items) {
-    if (item.kind === 'error') {
-      yield { kind: 'error', path: item.path, reason: item.reason };
-      continue;
-    }
-    const event = asEnvelope(item.value);
-    if (!event) {
-      yield { kind: 'malformed', reason: `${item.origin.path}#${item.origin.index}: not an EventBridge envelope or CloudTrail record` };
-      continue;
-    }
-    yield { kind: 'event', event, ms: parseTime(event.detail.eventTime) ?? parseTime(event.time) ?? Number.NaN };
-  }
+/** A raw record's or envelope's own time, read before wrapping so ordering needs no extra pass. */
+function timeOfItem(item: SourceItem): number | undefined {
+  if (item.kind !== 'event' || typeof item.value !== 'object' || item.value === null) return undefined;
+  const v = item.value as { eventTime?: unknown; time?: unknown; detail?: { eventTime?: unknown } };
+  const ms = parseTime(v.eventTime) ?? parseTime(v.detail?.eventTime) ?? parseTime(v.time);
+  return ms;
 }
 
 export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
@@ -119,11 +109,8 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
   let filesStarted = 0;
   let seen = 0;
   const sources = readSources(opts.paths, { onFile: () => void (filesStarted += 1) });
-  const prepared = prepare(sources);
-  const ordered =
-    (opts.order ?? 'event-time') === 'event-time'
-      ? orderByEventTime(prepared, { timeOf: (p) => (p.kind === 'event' && Number.isFinite(p.ms) ? p.ms : undefined), maxLatenessMs: REORDER_MS })
-      : prepared;
+  // Each async layer costs per event: ordering reads the raw time, wrapping happens after it.
+  const ordered = (opts.order ?? 'event-time') === 'event-time' ? orderByEventTime(sources, { timeOf: timeOfItem, maxLatenessMs: REORDER_MS }) : sources;
   const since = opts.since?.getTime() ?? -Infinity;
   const until = opts.until?.getTime() ?? Infinity;
 
@@ -134,17 +121,19 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
       summary.fileErrors.push({ path: item.path, reason: item.reason });
       continue;
     }
-    if (item.kind === 'malformed') {
+    const event = asEnvelope(item.value);
+    if (!event) {
       summary.malformed += 1;
-      if (summary.malformedReasons.length < MAX_REASONS) summary.malformedReasons.push(item.reason);
+      if (summary.malformedReasons.length < MAX_REASONS) summary.malformedReasons.push(`${item.origin.path}#${item.origin.index}: not an EventBridge envelope or CloudTrail record`);
       continue;
     }
-    if (item.ms < since || item.ms >= until) {
+    const ms = parseTime(event.detail.eventTime) ?? parseTime(event.time) ?? Number.NaN;
+    if (ms < since || ms >= until) {
       summary.skipped += 1;
       continue;
     }
     summary.events += 1;
-    const result = await detector.process(item.event);
+    const result = await detector.process(event);
     if (result.malformed) {
       summary.malformed += 1;
       if (summary.malformedReasons.length < MAX_REASONS) summary.malformedReasons.push(`${result.eventId ?? '?'}: ${result.malformed}`);
