@@ -33,18 +33,21 @@ function textProblem(value: unknown, required: boolean): string | undefined {
   return undefined;
 }
 
-function firstProblem(obj: Obj, fields: Readonly<Record<string, boolean>>, prefix: string): string | undefined {
-  for (const [field, required] of Object.entries(fields)) {
+/** [field, required] pairs, built once: this runs per event. */
+type Fields = ReadonlyArray<readonly [string, boolean]>;
+
+function firstProblem(obj: Obj, fields: Fields, prefix: string): string | undefined {
+  for (const [field, required] of fields) {
     const problem = textProblem(obj[field], required);
     if (problem) return `${prefix}${field}: ${problem}`;
   }
   return undefined;
 }
 
-const ENVELOPE_FIELDS = { id: true, source: true, account: true, time: true, region: true } as const;
-const RECORD_FIELDS = { eventID: false, eventTime: false, eventSource: false, eventName: false } as const;
-const API_FIELDS = { eventSource: true, eventName: true } as const;
-const INSIGHT_FIELDS = { state: true, eventSource: true, eventName: true, insightType: true } as const;
+const ENVELOPE_FIELDS: Fields = [['id', true], ['source', true], ['account', true], ['time', true], ['region', true]];
+const RECORD_FIELDS: Fields = [['eventID', false], ['eventTime', false], ['eventSource', false], ['eventName', false]];
+const API_FIELDS: Fields = [['eventSource', true], ['eventName', true]];
+const INSIGHT_FIELDS: Fields = [['state', true], ['eventSource', true], ['eventName', true], ['insightType', true]];
 
 function envelopeProblem(value: unknown): string | undefined {
   if (!isObject(value)) return '(root): expected an object';
