@@ -1,10 +1,9 @@
 import { constants as bufferConstants } from 'node:buffer';
 import type { Stats } from 'node:fs';
-import { open, readdir, readFile as readWhole, stat, type FileHandle } from 'node:fs/promises';
+import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { pipeline, type Readable } from 'node:stream';
-import { promisify } from 'node:util';
-import { createGunzip, gunzip } from 'node:zlib';
+import { createGunzip } from 'node:zlib';
 
 /**
  * The input side of `trailwatch replay`: CloudTrail events from files and directories, one item at
@@ -26,9 +25,6 @@ export interface ReadOptions {
 // Large reads and inflate chunks: fewer stream round trips, fewer lines split across chunks.
 const READ_CHUNK = 1 << 20;
 const INFLATE_CHUNK = 1 << 18;
-/** Files up to this size on disk are read whole, ahead of time (CloudTrail log files are far smaller). */
-const READ_AHEAD_MAX = 32 << 20;
-const gunzipAsync = promisify(gunzip);
 // Neither a JSON document nor a line can be longer than the longest string V8 can build.
 const MAX_TEXT_BYTES = bufferConstants.MAX_STRING_LENGTH;
 const MAX_REASON = 200;
@@ -467,42 +463,5 @@ async function* readFile(file: string, onFile: ReadOptions['onFile']): AsyncGene
 export async function* readSources(paths: string[], opts: ReadOptions = {}): AsyncGenerator<SourceItem> {
   const { files, errors } = await collect(paths);
   for (const item of errors) yield item;
-  // Read ahead: the next file is read and inflated on the thread pool while this one is parsed
-  // (without it the main thread sat idle for 18% of a replay). At most two files are held.
-  let next = files[0] === undefined ? undefined : prefetch(files[0]);
-  for (let i = 0; i < files.length; i++) {
-    const file = files[i] as string;
-    const current = await (next as Promise<Prefetched>);
-    next = i + 1 < files.length ? prefetch(files[i + 1] as string) : undefined;
-    if (current.kind === 'bytes') yield* parseWhole(file, current, opts.onFile);
-    else yield* readFile(file, opts.onFile);
-  }
-}
-
-type Prefetched = { kind: 'bytes'; bytes: Buffer; size: number } | { kind: 'stream' };
-
-/**
- * A small file's inflated bytes. Never rejects (an unawaited rejection would end the process): any
- * problem, or a large file, means "stream it", and the streaming reader reports errors as before,
- * including the readable part of a truncated gzip.
- */
-async function prefetch(file: string): Promise<Prefetched> {
-  try {
-    const info = await stat(file);
-    if (!info.isFile() || info.size > READ_AHEAD_MAX) return { kind: 'stream' };
-    const raw = await readWhole(file);
-    const gzip = raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b;
-    return { kind: 'bytes', bytes: gzip ? await gunzipAsync(raw) : raw, size: info.size };
-  } catch {
-    return { kind: 'stream' };
-  }
-}
-
-function* parseWhole(file: string, prefetched: { bytes: Buffer; size: number }, onFile: ReadOptions['onFile']): Generator<SourceItem> {
-  onFile?.(file, prefetched.size);
-  const parser = new FileParser(file, NDJSON_NAME.test(file));
-  parser.push(prefetched.bytes);
-  parser.end();
-  yield* parser.take();
-  if (parser.failure !== undefined) yield errorItem(file, parser.failure);
+  for (const file of files) yield* readFile(file, opts.onFile);
 }
