@@ -111,39 +111,75 @@ function checkOptions<T>(opts: OrderOptions<T>): number {
 }
 
 /**
- * Reorders a stream of items by event time with a bounded buffer: holds events until the watermark
- * (max event time seen - maxLatenessMs) passes them, then emits in eventTime order (stable for equal
- * times). Events older than the watermark when they arrive are emitted immediately (and counted via
- * onLate); so are events older than one already forced out by maxBuffered. Items without a parseable
- * time pass through at once. Memory is bounded by the events within maxLatenessMs of the newest.
+ * The reordering itself, synchronous: push items, collect what may leave. Holds events until the
+ * watermark (max event time seen - maxLatenessMs) passes them, then emits in eventTime order (stable
+ * for equal times). Events older than the watermark when they arrive are emitted immediately (and
+ * counted via onLate); so are events older than one already forced out by maxBuffered. Items without a
+ * parseable time pass through at once. Memory is bounded by the events within maxLatenessMs of the newest.
  */
-export async function* orderByEventTime<T>(items: AsyncIterable<T>, opts: OrderOptions<T>): AsyncGenerator<T> {
-  const maxBuffered = checkOptions(opts);
-  const { timeOf, maxLatenessMs, onLate } = opts;
-  const heap = new TimeHeap<T>();
-  let watermark = Number.NEGATIVE_INFINITY;
+export class Reorderer<T> {
+  private readonly heap = new TimeHeap<T>();
+  private readonly maxBuffered: number;
+  private watermark = Number.NEGATIVE_INFINITY;
   // Newest time forced out early by maxBuffered: anything older can no longer be emitted in order.
-  let forced = Number.NEGATIVE_INFINITY;
+  private forced = Number.NEGATIVE_INFINITY;
 
-  for await (const item of items) {
-    const time = timeOf(item);
+  constructor(private readonly opts: OrderOptions<T>) {
+    this.maxBuffered = checkOptions(opts);
+  }
+
+  push(item: T, out: T[]): void {
+    const time = this.opts.timeOf(item);
     if (time === undefined || !Number.isFinite(time)) {
-      yield item;
-      continue;
+      out.push(item);
+      return;
     }
-    if (time < watermark || time < forced) {
-      onLate?.(item);
-      yield item;
-      continue;
+    if (time < this.watermark || time < this.forced) {
+      this.opts.onLate?.(item);
+      out.push(item);
+      return;
     }
+    const heap = this.heap;
     heap.push(time, item);
     // Only a newer time moves the watermark; an Infinity lateness keeps it at -Infinity.
-    if (time - maxLatenessMs > watermark) watermark = time - maxLatenessMs;
-    while (heap.peekTime() <= watermark) yield heap.pop();
-    while (heap.size > maxBuffered) {
-      forced = Math.max(forced, heap.peekTime());
-      yield heap.pop();
+    if (time - this.opts.maxLatenessMs > this.watermark) this.watermark = time - this.opts.maxLatenessMs;
+    while (heap.peekTime() <= this.watermark) out.push(heap.pop());
+    while (heap.size > this.maxBuffered) {
+      this.forced = Math.max(this.forced, heap.peekTime());
+      out.push(heap.pop());
     }
   }
-  while (heap.size > 0) yield heap.pop();
+
+  drain(out: T[]): void {
+    while (this.heap.size > 0) out.push(this.heap.pop());
+  }
+}
+
+/** Reorders a stream of items by event time with a bounded buffer (see Reorderer). */
+export async function* orderByEventTime<T>(items: AsyncIterable<T>, opts: OrderOptions<T>): AsyncGenerator<T> {
+  const reorderer = new Reorderer(opts);
+  const out: T[] = [];
+  for await (const item of items) {
+    reorderer.push(item, out);
+    for (const o of out) yield o;
+    out.length = 0;
+  }
+  reorderer.drain(out);
+  for (const o of out) yield o;
+}
+
+/**
+ * The same, a batch at a time: one async step per batch rather than per event, which replay needs
+ * (per-event async steps cost more than the rules).
+ */
+export async function* orderBatchesByEventTime<T>(batches: AsyncIterable<T[]>, opts: OrderOptions<T>): AsyncGenerator<T[]> {
+  const reorderer = new Reorderer(opts);
+  for await (const batch of batches) {
+    const out: T[] = [];
+    for (const item of batch) reorderer.push(item, out);
+    if (out.length) yield out;
+  }
+  const rest: T[] = [];
+  reorderer.drain(rest);
+  if (rest.length) yield rest;
 }

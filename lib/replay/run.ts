@@ -6,8 +6,8 @@ import { flushDue } from '../followups.js';
 import { BUCKET_MS, createIncidentPolicy, type RuleTuning } from '../incidents.js';
 import type { Rule } from '../rule.js';
 import { createEmbeddedStore } from '../state/embedded-store.js';
-import { orderByEventTime } from './order.js';
-import { readSources, type SourceItem } from './sources.js';
+import { orderBatchesByEventTime } from './order.js';
+import { readSourceBatches, type SourceItem } from './sources.js';
 
 /**
  * Replay: the deployed pipeline (EventBridge routing, rules, state, alerts) run over recorded
@@ -113,13 +113,13 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
 
   let filesStarted = 0;
   let seen = 0;
-  const sources = readSources(opts.paths, { onFile: () => void (filesStarted += 1) });
-  // Each async layer costs per event: ordering reads the raw time, wrapping happens after it.
-  const ordered = (opts.order ?? 'event-time') === 'event-time' ? orderByEventTime(sources, { timeOf: timeOfItem, maxLatenessMs: REORDER_MS }) : sources;
+  const sources = readSourceBatches(opts.paths, { onFile: () => void (filesStarted += 1) });
+  // Batches, not events, cross async steps; ordering reads the raw time, wrapping happens after it.
+  const ordered = (opts.order ?? 'event-time') === 'event-time' ? orderBatchesByEventTime(sources, { timeOf: timeOfItem, maxLatenessMs: REORDER_MS }) : sources;
   const since = opts.since?.getTime() ?? -Infinity;
   const until = opts.until?.getTime() ?? Infinity;
 
-  for await (const item of ordered) {
+  for await (const batch of ordered) for (const item of batch) {
     seen += 1;
     if (opts.onProgress && seen % 10_000 === 0) opts.onProgress({ events: summary.events, filesStarted });
     if (item.kind === 'error') {

@@ -433,24 +433,27 @@ async function openInput(file: string, onFile: ReadOptions['onFile']): Promise<R
   }
 }
 
-async function* readFile(file: string, onFile: ReadOptions['onFile']): AsyncGenerator<SourceItem> {
+/** One file's items, a parsed chunk at a time. */
+async function* readFile(file: string, onFile: ReadOptions['onFile']): AsyncGenerator<SourceItem[]> {
   const parser = new FileParser(file, NDJSON_NAME.test(file));
   let failure: string | undefined;
   try {
     const input = await openInput(file, onFile);
     for await (const chunk of input as AsyncIterable<Buffer>) {
       parser.push(chunk);
-      for (const item of parser.take()) yield item;
+      const items = parser.take();
+      if (items.length) yield items;
       if (parser.failure !== undefined) break; // leaving the loop destroys the stream
     }
     parser.end();
-    for (const item of parser.take()) yield item;
+    const rest = parser.take();
+    if (rest.length) yield rest;
     failure = parser.failure;
   } catch (err) {
     // Read or gunzip failure part-way: items already yielded stand, the partial line is dropped.
     failure = reasonOf(err);
   }
-  if (failure !== undefined) yield errorItem(file, failure);
+  if (failure !== undefined) yield [errorItem(file, failure)];
 }
 
 /**
@@ -461,7 +464,12 @@ async function* readFile(file: string, onFile: ReadOptions['onFile']): AsyncGene
  * error items; a file that cannot be read or parsed yields one error item and reading goes on.
  */
 export async function* readSources(paths: string[], opts: ReadOptions = {}): AsyncGenerator<SourceItem> {
+  for await (const batch of readSourceBatches(paths, opts)) yield* batch;
+}
+
+/** readSources a parsed chunk at a time (replay's hot path: one async step per chunk, not per event). */
+export async function* readSourceBatches(paths: string[], opts: ReadOptions = {}): AsyncGenerator<SourceItem[]> {
   const { files, errors } = await collect(paths);
-  for (const item of errors) yield item;
+  if (errors.length) yield errors;
   for (const file of files) yield* readFile(file, opts.onFile);
 }
