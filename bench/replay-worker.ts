@@ -1,0 +1,130 @@
+/**
+ * Child process of bench/replay-throughput.ts (bundled by it with esbuild and run with plain Node 24,
+ * so no TypeScript loader sits in the measured process). One measurement per process, so that peak
+ * RSS (`process.resourceUsage().maxRSS`) is that measurement's alone.
+ *
+ *   node replay-worker.mjs baseline <paths.json>   read, gunzip, JSON.parse every file, count Records
+ *   node replay-worker.mjs replay <paths.json>     trailwatch replay (runReplay) over the same inputs
+ *   node replay-worker.mjs replay-input <paths.json>   the same with order: 'input' (no reorder buffer)
+ *
+ * paths.json is a JSON array of files and/or directories. Prints one JSON line (WorkerResult).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import type { Alert } from '../lib/alert/alert.js';
+import { runReplay, type ReplaySummary } from '../lib/replay/run.js';
+
+export interface RssSample {
+  /** Events replayed when sampled (from the progress callback, about every 10,000 input items). */
+  events: number;
+  rssMB: number;
+  heapUsedMB: number;
+  heapTotalMB: number;
+  /** Memory outside the V8 heap that V8 knows of (Buffers, zlib). */
+  externalMB: number;
+}
+
+export interface WorkerResult {
+  mode: 'baseline' | 'replay' | 'replay-input';
+  node: string;
+  events: number;
+  files: number;
+  /** Wall time of the work itself (listing, reading, parsing, detecting), not process start-up. */
+  elapsedMs: number;
+  eventsPerSec: number;
+  /** Peak resident set size of this process, KB (getrusage maxrss). */
+  maxRssKB: number;
+  /** RSS as the replay went, sampled every 10,000 events (replay only). */
+  rssTrace?: RssSample[];
+  summary?: Omit<ReplaySummary, 'fileErrors' | 'malformedReasons'> & { fileErrors: number; malformedReasons: string[] };
+  alertsByKind?: Record<string, number>;
+  alertsByRuleAndKind?: Record<string, Record<string, number>>;
+}
+
+const MB = 2 ** 20;
+
+function listGz(paths: string[]): string[] {
+  const out: string[] = [];
+  const walk = (p: string): void => {
+    let entries;
+    try {
+      entries = readdirSync(p, { withFileTypes: true });
+    } catch {
+      if (p.endsWith('.json.gz')) out.push(p);
+      return;
+    }
+    for (const e of entries) {
+      const full = path.join(p, e.name);
+      if (e.isDirectory()) walk(full);
+      else if (e.name.endsWith('.json.gz')) out.push(full);
+    }
+  };
+  for (const p of paths) walk(p);
+  return out;
+}
+
+function baseline(paths: string[]): WorkerResult {
+  const t0 = performance.now();
+  const files = listGz(paths);
+  let events = 0;
+  for (const file of files) {
+    const doc = JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')) as { Records: unknown[] };
+    events += doc.Records.length;
+  }
+  const elapsedMs = performance.now() - t0;
+  return {
+    mode: 'baseline',
+    node: process.version,
+    events,
+    files: files.length,
+    elapsedMs,
+    eventsPerSec: events / (elapsedMs / 1000),
+    maxRssKB: process.resourceUsage().maxRSS,
+  };
+}
+
+async function replay(paths: string[], order: 'event-time' | 'input'): Promise<WorkerResult> {
+  const alertsByKind: Record<string, number> = {};
+  const alertsByRuleAndKind: Record<string, Record<string, number>> = {};
+  const rssTrace: RssSample[] = [];
+  let files = 0;
+  const t0 = performance.now();
+  const summary = await runReplay({
+    paths,
+    order,
+    onAlert: (alert: Alert) => {
+      alertsByKind[alert.kind] = (alertsByKind[alert.kind] ?? 0) + 1;
+      const perRule = (alertsByRuleAndKind[alert.ruleId] ??= {});
+      perRule[alert.kind] = (perRule[alert.kind] ?? 0) + 1;
+    },
+    onProgress: ({ events, filesStarted }) => {
+      files = filesStarted;
+      const mem = process.memoryUsage();
+      rssTrace.push({ events, rssMB: mem.rss / MB, heapUsedMB: mem.heapUsed / MB, heapTotalMB: mem.heapTotal / MB, externalMB: mem.external / MB });
+    },
+  });
+  const elapsedMs = performance.now() - t0;
+  return {
+    mode: order === 'input' ? 'replay-input' : 'replay',
+    node: process.version,
+    events: summary.events,
+    files,
+    elapsedMs,
+    eventsPerSec: summary.events / (elapsedMs / 1000),
+    maxRssKB: process.resourceUsage().maxRSS,
+    rssTrace,
+    summary: { ...summary, fileErrors: summary.fileErrors.length, malformedReasons: summary.malformedReasons },
+    alertsByKind,
+    alertsByRuleAndKind,
+  };
+}
+
+const [mode, listFile] = process.argv.slice(2);
+if ((mode !== 'baseline' && mode !== 'replay' && mode !== 'replay-input') || !listFile) {
+  console.error('usage: replay-worker (baseline|replay|replay-input) <paths.json>');
+  process.exit(2);
+}
+const paths = JSON.parse(readFileSync(listFile, 'utf8')) as string[];
+const result = mode === 'baseline' ? baseline(paths) : await replay(paths, mode === 'replay-input' ? 'input' : 'event-time');
+process.stdout.write(`${JSON.stringify(result)}\n`);
