@@ -3,31 +3,11 @@ import fc from 'fast-check';
 import { emailBody, messageAttributes, SUBJECT_MAX, subjectOf, latencyWords } from '../../lib/alert/format.js';
 import { humanDuration, oneLine, truncate } from '../../lib/alert/text.js';
 import type { Alert } from '../../lib/alert/alert.js';
+import { alertFixture } from '../support/alert-fixture.js';
 
-const baseAlert = (over: Partial<Alert> = {}): Alert => ({
-  id: 'iam-user-deleted:match:e1',
-  kind: 'match',
-  ruleId: 'iam-user-deleted',
-  title: 'IAM user deleted',
-  severity: 'medium',
-  status: 'live',
-  summary: 'IAM user bob deleted by user/alice',
-  account: '123456789012',
-  region: 'us-east-1',
-  eventTime: '2026-11-20T10:00:00Z',
-  detectedAt: '2026-11-20T10:06:00Z',
-  delayMs: 360_000,
-  late: false,
-  eventIds: ['e1'],
-  actor: { type: 'IAMUser', name: 'user/alice', sourceIp: '203.0.113.9' },
-  eventSource: 'iam.amazonaws.com',
-  eventName: 'DeleteUser',
-  details: [],
-  runbook: 'Ask alice.',
-  references: [],
-  mitre: ['TA0040:T1531'],
-  ...over,
-});
+/** The shared fixture, with no details or references: these tests look at the frame around them. */
+const baseAlert = (over: Partial<Alert> = {}): Alert =>
+  alertFixture({ details: [], references: [], runbook: 'Ask alice.', actor: { type: 'IAMUser', name: 'user/alice', sourceIp: '203.0.113.9' }, ...over });
 
 describe('subjectOf', () => {
   it('names severity, title, actor and account', () => {

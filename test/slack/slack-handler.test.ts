@@ -4,7 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Alert } from '../../lib/alert/alert.js';
 import { snsMessage } from '../../lib/transport/sns.js';
-import { alertFixture } from './alert-fixture.js';
+import { alertFixture } from '../support/alert-fixture.js';
 import { startFakeSlack, type FakeSlack } from './fake-slack.js';
 
 const ssm = mockClient(SSMClient);

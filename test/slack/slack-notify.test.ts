@@ -5,7 +5,7 @@ import { isAlert, notifySlack } from '../../lib/slack-notify.js';
 import { snsMessage } from '../../lib/transport/sns.js';
 import { createSlackTransport } from '../../lib/transport/slack.js';
 import { DeliveryError, type Transport } from '../../lib/transport/transport.js';
-import { alertFixture } from './alert-fixture.js';
+import { alertFixture } from '../support/alert-fixture.js';
 import { startFakeSlack, type FakeSlack } from './fake-slack.js';
 
 /** What SNS hands a `lambda` subscriber: the `lambda` body of our MessageStructure=json publish. */

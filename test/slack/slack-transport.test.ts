@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { retryAfterMs, createSlackTransport, type SlackTransportOptions } from '../../lib/transport/slack.js';
 import { DeliveryError } from '../../lib/transport/transport.js';
-import { alertFixture } from './alert-fixture.js';
+import { alertFixture } from '../support/alert-fixture.js';
 import { startFakeSlack, type FakeSlack } from './fake-slack.js';
 
 let slack: FakeSlack;
@@ -153,7 +153,7 @@ describe('the webhook URL is a secret', () => {
   });
 
   it('is not echoed when it is malformed, and is never sent over plain http off the machine', async () => {
-    const bad = createSlackTransport({ webhookUrl: async () => 'hooks.slack.com/services/T0/B0/SECRETabc' });
+    const bad = createSlackTransport({ webhookUrl: async () => 'hooks.chat.example/services/x0/b0/SECRETabc' });
     const error = await rejection(bad.send(alertFixture()));
     expect(error.message).toMatch(/not a valid URL/);
     expect(error.message).not.toContain('SECRETabc');
