@@ -3,22 +3,10 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Context } from 'aws-lambda';
 import { allCases } from '../support/rule-cases.js';
+import { lambdaContext } from '../support/lambda-context.js';
 
 const sns = mockClient(SNSClient);
-const context = {
-  functionName: 'trailwatch-test-detect',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:trailwatch-test-detect',
-  memoryLimitInMB: '256',
-  awsRequestId: 'req-1',
-  logGroupName: '/aws/lambda/trailwatch-test-detect',
-  logStreamName: 's',
-  callbackWaitsForEmptyEventLoop: true,
-  getRemainingTimeInMillis: () => 30_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-} as Context;
+const context = lambdaContext('detect');
 
 const caseFor = (name: string) => {
   const c = allCases().find((x) => x.name.startsWith(name));

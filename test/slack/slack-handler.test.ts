@@ -6,22 +6,10 @@ import type { Alert } from '../../lib/alert/alert.js';
 import { snsMessage } from '../../lib/transport/sns.js';
 import { alertFixture } from '../support/alert-fixture.js';
 import { startFakeSlack, type FakeSlack } from './fake-slack.js';
+import { lambdaContext } from '../support/lambda-context.js';
 
 const ssm = mockClient(SSMClient);
-const context = {
-  functionName: 'trailwatch-test-slack',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:trailwatch-test-slack',
-  memoryLimitInMB: '256',
-  awsRequestId: 'req-1',
-  logGroupName: '/aws/lambda/trailwatch-test-slack',
-  logStreamName: 's',
-  callbackWaitsForEmptyEventLoop: true,
-  getRemainingTimeInMillis: () => 120_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-} as Context;
+const context = lambdaContext('slack', 120_000);
 
 const snsEvent = (alert: Alert) => ({
   Records: [{ EventSource: 'aws:sns', Sns: { MessageId: 'm-1', Message: (JSON.parse(snsMessage(alert)) as { lambda: string }).lambda } }],
