@@ -410,39 +410,60 @@ async function isGzip(handle: FileHandle): Promise<boolean> {
   return bytesRead === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
 }
 
-/** The file's bytes, inflated when they are gzip (by content, whatever the name says). */
-async function openInput(file: string, onFile: ReadOptions['onFile']): Promise<Readable> {
+/** An opened input: its bytes (inflated when gzip, by content whatever the name says) and its size on disk. */
+interface Opened {
+  stream: Readable;
+  size: number;
+}
+
+/** Opening failed: carries the original error, reported when the file's turn comes. */
+class OpenError extends Error {
+  override readonly name = 'OpenError';
+  constructor(cause: unknown) {
+    super(reasonOf(cause), { cause });
+  }
+}
+
+async function openInput(file: string): Promise<Opened> {
   let handle: FileHandle | undefined;
   try {
     handle = await open(file, 'r');
   } catch (err) {
-    onFile?.(file, 0);
-    throw err;
+    throw new OpenError(err);
   }
   try {
-    onFile?.(file, (await handle.stat()).size);
+    const size = (await handle.stat()).size;
     const gzip = await isGzip(handle);
     // From here the stream owns the handle and closes it when it ends, fails or is destroyed.
     const raw = handle.createReadStream({ start: 0, highWaterMark: READ_CHUNK });
     handle = undefined;
-    if (!gzip) return raw;
+    if (!gzip) return { stream: raw, size };
     // A deep buffer lets the next file inflate on the thread pool while this one is parsed.
     // (zlib streams accept Transform options; the ZlibOptions type does not list them.)
     const gunzip = createGunzip({ chunkSize: INFLATE_CHUNK, readableHighWaterMark: READ_AHEAD_BYTES } as ZlibOptions);
     // pipeline (not pipe) so a read error reaches the reader, and an abandoned reader frees the file.
     pipeline(raw, gunzip, () => {});
-    return gunzip;
+    return { stream: gunzip, size };
   } finally {
     await handle?.close();
   }
 }
 
 /** One file's items, a parsed chunk at a time. */
-async function* readFile(file: string, opened: Promise<Readable>): AsyncGenerator<SourceItem[]> {
+async function* readFile(file: string, opened: Promise<Opened>, onFile: ReadOptions['onFile']): AsyncGenerator<SourceItem[]> {
   const parser = new FileParser(file, NDJSON_NAME.test(file));
   let failure: string | undefined;
   try {
-    const input = await opened;
+    // Progress is reported when the file's turn comes, whenever it was opened.
+    let input: Readable;
+    try {
+      const o = await opened;
+      onFile?.(file, o.size);
+      input = o.stream;
+    } catch (err) {
+      onFile?.(file, 0);
+      throw err instanceof OpenError ? err.cause : err;
+    }
     for await (const chunk of input as AsyncIterable<Buffer>) {
       parser.push(chunk);
       const items = parser.take();
@@ -477,20 +498,20 @@ export async function* readSourceBatches(paths: string[], opts: ReadOptions = {}
   if (errors.length) yield errors;
   // The next file is opened (and starts inflating) as soon as this one is: the thread pool inflates it
   // while this one is parsed. Without it the main thread sat idle a fifth of a replay.
-  const open = (file: string): Promise<Readable> => {
-    const opened = openInput(file, opts.onFile);
+  const open = (file: string): Promise<Opened> => {
+    const opened = openInput(file);
     opened.catch(() => undefined); // an error is reported when the file's turn comes, not as unhandled
     return opened;
   };
   let next = files[0] === undefined ? undefined : open(files[0]);
   try {
     for (let i = 0; i < files.length; i++) {
-      const current = next as Promise<Readable>;
+      const current = next as Promise<Opened>;
       next = i + 1 < files.length ? open(files[i + 1] as string) : undefined;
-      yield* readFile(files[i] as string, current);
+      yield* readFile(files[i] as string, current, opts.onFile);
     }
   } finally {
     // A reader that stops early must not leave the file opened ahead open.
-    next?.then((stream) => stream.destroy(), () => undefined);
+    next?.then((o) => o.stream.destroy(), () => undefined);
   }
 }
