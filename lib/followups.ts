@@ -144,8 +144,10 @@ export async function flushDue(opts: FlushOptions): Promise<FlushResult> {
       const count = rule ? await countOf(store, marker, grouped) : 0;
       if (rule && count > 0) {
         const { times, ids } = grouped;
-        const first = times.length ? Math.min(...times) : Number(marker.start);
-        const last = times.length ? Math.max(...times) : Number(marker.end);
+        // Claims come back sorted by their sort key, which starts with the ISO event time: the span is
+        // the first and the last (no Math.min(...times), which throws past ~100k grouped events).
+        const first = times[0] ?? Number(marker.start);
+        const last = times[times.length - 1] ?? Number(marker.end);
         const alert = buildSummaryAlert(rule, marker, { count, first, last, eventIds: ids.slice(0, 100) }, now, opts.accountNames);
         if (opts.replayed) alert.replayed = true;
         if (rule.status === 'live') await opts.send(alert);
