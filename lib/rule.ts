@@ -25,6 +25,20 @@ export interface Threshold {
   windowMinutes: number;
 }
 
+/**
+ * What a rule needs from the account to see its events at all, shown in the README's rule table.
+ * - `eventCategory`: CloudTrail management events (every trail logs them), data events (a trail must
+ *   select them, at extra cost: `dataEvents` says which) or Insight events (Insights enabled on a trail).
+ * - `usEast1Only`: the events are delivered only in us-east-1 (IAM, Organizations, STS global endpoint,
+ *   root console sign-in): a stack in another region sees them only through the us-east-1 forwarder.
+ */
+export interface RuleRequirements {
+  eventCategory: 'management' | 'data' | 'insight';
+  /** Data-event rules: the resource type and event names a trail's advanced event selector must log. */
+  dataEvents?: { resourceType: string; eventNames: readonly string[] };
+  usEast1Only: boolean;
+}
+
 export interface Rule {
   /** kebab-case, equal to the file name without `.rule.ts`. */
   id: string;
@@ -37,6 +51,10 @@ export interface Rule {
   references: readonly string[];
   /** MITRE ATT&CK ids, tactic:technique, e.g. `TA0005:T1562.008`. */
   mitre: readonly string[];
+  /** CIS AWS Foundations Benchmark monitoring controls this rule implements, e.g. `['4.3']`. */
+  cis?: readonly string[];
+  /** What the account must log for this rule to see anything (README rule table). */
+  requires: RuleRequirements;
   /**
    * The EventBridge pattern deployed for this rule. It decides what reaches Lambda, so it must never be
    * narrower than `match`: the rule cases check every must-fire case against it.

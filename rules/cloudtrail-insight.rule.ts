@@ -54,6 +54,7 @@ export const insightRuleBase: Omit<Rule, 'id' | 'title' | 'pattern' | 'match' | 
   status: 'live',
   references: ['https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-insights-events-with-cloudtrail.html'],
   readOnlyEvents: false,
+  requires: { eventCategory: 'insight', usEast1Only: false },
   summarize: (record) => insightSummary(record.insightDetails ?? {}),
   details: (record) => {
     const d = record.insightDetails ?? {};

@@ -25,6 +25,8 @@ export const cloudtrailTampering: Rule = {
     'https://attack.mitre.org/techniques/T1562/008/',
   ],
   mitre: ['TA0005:T1562.008'],
+  cis: ['4.5'],
+  requires: { eventCategory: 'management', usEast1Only: false },
   pattern: {
     source: ['aws.cloudtrail'],
     'detail-type': [DETAIL_TYPES.apiCall],

@@ -20,6 +20,7 @@ export const ec2DeniedRunInstances: Rule = {
     'other regions.',
   references: ['https://stratus-red-team.cloud/attack-techniques/AWS/aws.execution.ec2-launch-unusual-instances/'],
   mitre: ['TA0002:T1204', 'TA0040:T1496'],
+  requires: { eventCategory: 'management', usEast1Only: false },
   pattern: {
     source: ['aws.ec2'],
     'detail-type': [DETAIL_TYPES.apiCall],

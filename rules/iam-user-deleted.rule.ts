@@ -17,6 +17,7 @@ export const iamUserDeleted: Rule = {
     'and restore the user from infrastructure as code if it was needed.',
   references: ['https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteUser.html'],
   mitre: ['TA0040:T1531', 'TA0005:T1070'],
+  requires: { eventCategory: 'management', usEast1Only: true },
   // IAM is global: these events are delivered in us-east-1 only (see README, "Regions").
   pattern: {
     source: ['aws.iam'],

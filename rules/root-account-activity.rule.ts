@@ -20,6 +20,9 @@ export const rootAccountActivity: Rule = {
     'https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-user-identity.html',
   ],
   mitre: ['TA0004:T1078.004'],
+  cis: ['4.3'],
+  // Root console sign-in is delivered in us-east-1 only; root API calls in the region they were made in.
+  requires: { eventCategory: 'management', usEast1Only: false },
   // Root console sign-in is delivered only in us-east-1; API calls in the region they were made.
   pattern: {
     'detail-type': [DETAIL_TYPES.apiCall, DETAIL_TYPES.consoleSignIn, DETAIL_TYPES.consoleSignInDocs, DETAIL_TYPES.consoleAction],

@@ -19,6 +19,7 @@ export const s3BucketMassDelete: Rule = {
     'anyone once released.',
   references: ['https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteBucket.html'],
   mitre: ['TA0040:T1485'],
+  requires: { eventCategory: 'management', usEast1Only: false },
   pattern: {
     source: ['aws.s3'],
     'detail-type': [DETAIL_TYPES.apiCall],

@@ -31,6 +31,11 @@ export const s3MassDelete: Rule = {
     'https://attack.mitre.org/techniques/T1485/',
   ],
   mitre: ['TA0040:T1485', 'TA0040:T1486'],
+  requires: {
+    eventCategory: 'data',
+    dataEvents: { resourceType: 'AWS::S3::Object', eventNames: ['DeleteObject', 'DeleteObjects'] },
+    usEast1Only: false,
+  },
   pattern: {
     source: ['aws.s3'],
     'detail-type': [DETAIL_TYPES.apiCall],
