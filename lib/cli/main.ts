@@ -21,6 +21,9 @@ export const USAGE = `Usage:
                     [--since ISO] [--until ISO] [--rules id,id] [--staged] [--tuning JSON]
       Runs the detection pipeline over CloudTrail log files (.json, .json.gz, directories of them),
       JSON arrays, NDJSON or single events, as the deployed alerter would have.
+  trailwatch replay --lookup [--since ISO] [--until ISO] [--region R]... [other replay options]
+      The same over CloudTrail Event history (LookupEvents, your AWS credentials): the last 90 days of
+      management events, no trail needed (default: the last 7 days, in the SDK's default region).
   trailwatch hunt <rule-id> --table <name> [--database default] [--since ISO] [--until ISO]
                   [--limit N] [--run] [--workgroup W] [--output-location s3://...]
       Prints the Athena SQL that finds the rule's matches in the CloudTrail console's Athena table.
@@ -67,9 +70,13 @@ async function replay(argv: string[], rules: readonly Rule[], io: Io): Promise<n
       rules: { type: 'string' },
       staged: { type: 'boolean', default: false },
       tuning: { type: 'string' },
+      lookup: { type: 'boolean', default: false },
+      region: { type: 'string', multiple: true },
     },
   });
-  if (!positionals.length) throw new UsageError('replay needs at least one path');
+  if (values.lookup && positionals.length) throw new UsageError('replay --lookup reads Event history: give no paths');
+  if (!values.lookup && values.region) throw new UsageError('--region goes with --lookup');
+  if (!values.lookup && !positionals.length) throw new UsageError('replay needs at least one path (or --lookup)');
   if (values.order !== 'event-time' && values.order !== 'input') throw new UsageError('--order is event-time or input');
   const since = parseDate(values.since, '--since');
   const until = parseDate(values.until, '--until');
@@ -78,11 +85,13 @@ async function replay(argv: string[], rules: readonly Rule[], io: Io): Promise<n
 
   // A progress line on stderr when a person is watching a large input.
   let total = 0;
-  if (io.tty) total = (await listInputFiles(positionals)).length;
+  if (io.tty && !values.lookup) total = (await listInputFiles(positionals)).length;
   const progress = io.tty && total > 20;
+  const source = values.lookup ? await lookupSource(values.region ?? [], since, until, io) : undefined;
 
   const summary = await runReplay({
     paths: positionals,
+    ...(source ? { source } : {}),
     order: values.order,
     rules,
     staged: values.staged,
@@ -111,6 +120,32 @@ async function replay(argv: string[], rules: readonly Rule[], io: Io): Promise<n
   // With --json, stdout stays one JSON object per line: the summary goes to stderr.
   (values.json || values['report-json'] ? io.err : io.out)(summaryText(summary));
   return summary.fileErrors.length ? 1 : 0;
+}
+
+/**
+ * Event history for `replay --lookup`. The window defaults to the last 7 days (Event history keeps 90:
+ * at 2 requests a second a long window takes a while). Each region gets its own client; throttling
+ * is retried by the SDK with backoff, on top of our own pacing under the API's rate.
+ */
+async function lookupSource(regions: string[], since: Date | undefined, until: Date | undefined, io: Io) {
+  const { CloudTrailClient } = await import('@aws-sdk/client-cloudtrail');
+  const { readLookupBatches } = await import('../replay/lookup.js');
+  const end = until ?? new Date();
+  const start = since ?? new Date(end.getTime() - 7 * 86_400_000);
+  if (start.getTime() < end.getTime() - 90 * 86_400_000) io.err('trailwatch: Event history keeps 90 days; older events are not there\n');
+  const clientOf = (region?: string) => new CloudTrailClient({ ...(region ? { region } : {}), maxAttempts: 8 });
+  const clients = new Map(regions.length ? regions.map((r) => [r, clientOf(r)] as const) : [['default', clientOf()] as const]);
+  return readLookupBatches({
+    since: start,
+    until: end,
+    clients,
+    // A redrawn line on a terminal; otherwise a line every 25 requests (about 12 s at the API's rate).
+    onProgress: (p) => {
+      const line = `Event history ${p.region}: at ${p.sliceStart.toISOString().slice(0, 16)}Z, ${p.events} events, ${p.requests} requests`;
+      if (io.tty) io.err(`\r${line}`);
+      else if (p.requests % 25 === 0) io.err(`${line}\n`);
+    },
+  });
 }
 
 async function hunt(argv: string[], rules: readonly Rule[], io: Io): Promise<number> {

@@ -17,6 +17,8 @@ import { readSourceBatches, type SourceItem } from './sources.js';
 
 export interface ReplayOptions {
   paths: string[];
+  /** Read these batches instead of `paths` (e.g. CloudTrail Event history, `lib/replay/lookup.ts`). */
+  source?: AsyncIterable<SourceItem[]>;
   /** `event-time` (default): sorted by eventTime within a bounded buffer; `input`: as read. */
   order?: 'event-time' | 'input';
   since?: Date;
@@ -113,7 +115,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
 
   let filesStarted = 0;
   let seen = 0;
-  const sources = readSourceBatches(opts.paths, { onFile: () => void (filesStarted += 1) });
+  const sources = opts.source ?? readSourceBatches(opts.paths, { onFile: () => void (filesStarted += 1) });
   // Batches, not events, cross async steps; ordering reads the raw time, wrapping happens after it.
   const ordered = (opts.order ?? 'event-time') === 'event-time' ? orderBatchesByEventTime(sources, { timeOf: timeOfItem, maxLatenessMs: REORDER_MS }) : sources;
   const since = opts.since?.getTime() ?? -Infinity;
