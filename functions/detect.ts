@@ -12,7 +12,14 @@ import { rules } from '../rules/index.js';
 // Created once per container (cold start), reused by every invocation.
 const logger = new Logger({ serviceName: 'trailwatch' });
 const metrics = new Metrics({ namespace: 'trailwatch', serviceName: 'trailwatch' });
-const metricSink: MetricSink = { addMetric: (name, unit, value) => metrics.addMetric(name, MetricUnit[unit], value) };
+const metricSink: MetricSink = {
+  addMetric: (name, unit, value) => metrics.addMetric(name, MetricUnit[unit], value),
+  addDimensionedMetric: (name, unit, value, dimensions) => {
+    const single = metrics.singleMetric();
+    single.addDimensions(dimensions);
+    single.addMetric(name, MetricUnit[unit], value);
+  },
+};
 const runtime = runtimeFromEnv(rules);
 
 /** EventBridge -> one CloudTrail event -> alerts on SNS. */

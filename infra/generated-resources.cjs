@@ -32,5 +32,6 @@ module.exports = async ({ resolveVariable }) => {
   const alertEmails = await resolveVariable('param:alertEmails');
   const slackWebhookParameter = await resolveVariable('param:slackWebhookParameter');
   const slackMinSeverity = await resolveVariable('param:slackMinSeverity');
-  return loadStack().generatedResources({ stage, alertEmails, slackWebhookParameter, slackMinSeverity });
+  const ruleTuning = await resolveVariable('param:ruleTuning');
+  return loadStack().generatedResources({ stage, alertEmails, slackWebhookParameter, slackMinSeverity, ruleTuning });
 };

@@ -1,3 +1,4 @@
+import { applyTuning, parseRuleTuning } from '../lib/config/tuning.js';
 import { eventBridgeResources, type CfnResource } from '../lib/infra/eventbridge.js';
 import { slackSubscriptionResources } from '../lib/infra/slack.js';
 import { emailSubscriptionResources, parseEmailSubscribers } from '../lib/infra/subscriptions.js';
@@ -10,13 +11,15 @@ export interface StackParams {
   slackWebhookParameter?: string;
   /** Lowest severity posted to Slack (default medium). */
   slackMinSeverity?: string;
+  /** The `ruleTuning` JSON the function gets as RULE_TUNING: disabled rules get no EventBridge rule. */
+  ruleTuning?: string;
 }
 
 /** The generated part of the CloudFormation template (the static part is infra/resources.yml). */
 export function generatedResources(params: StackParams): { Resources: Record<string, CfnResource> } {
   return {
     Resources: {
-      ...eventBridgeResources(rules, {
+      ...eventBridgeResources(applyTuning(rules, parseRuleTuning(params.ruleTuning, rules)), {
         stage: params.stage,
         functionLogicalId: 'DetectLambdaFunction',
         deadLetterQueueLogicalId: 'TrailwatchDeadLetterQueue',

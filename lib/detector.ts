@@ -4,6 +4,7 @@ import { eventIdOf, eventTimeOf, MalformedEventError, parseTrailEvent } from './
 import type { TrailEvent } from './cloudtrail/types.js';
 import { compileRules, evaluate, type CompiledRule, type RuleError } from './engine.js';
 import type { Rule } from './rule.js';
+import type { Allowlist, AllowlistHit } from './suppress.js';
 
 /** What the state layer decided for one (rule, event) match. */
 export type Decision =
@@ -64,6 +65,8 @@ export interface DetectorOptions {
   observeEventTime?: (eventMs: number) => void;
   accountNames?: Readonly<Record<string, string>>;
   allowedLatenessMs?: number;
+  /** Per-deployment allowlists (lib/suppress.ts): allowed matches are reported, never decided. */
+  allowlist?: Allowlist;
 }
 
 export interface DetectResult {
@@ -77,6 +80,8 @@ export interface DetectResult {
   suppressed: string[];
   duplicates: string[];
   pending: string[];
+  /** Matches an allowlist entry covers: counted and logged with its reason, no state, no alert. */
+  allowlisted: AllowlistHit[];
   ruleErrors: RuleError[];
 }
 
@@ -92,6 +97,7 @@ const empty = (): DetectResult => ({
   suppressed: [],
   duplicates: [],
   pending: [],
+  allowlisted: [],
   ruleErrors: [],
 });
 
@@ -128,8 +134,9 @@ export function createDetector(opts: DetectorOptions): Detector {
       result.delayMs = Math.max(0, now - eventMs);
       result.late = result.delayMs > lateness;
 
-      const { matched, errors } = evaluate(rules, event);
-      result.ruleErrors = errors;
+      const evaluation = evaluate(rules, event);
+      result.ruleErrors = evaluation.errors;
+      const matched = opts.allowlist ? opts.allowlist.apply(evaluation.matched, event, result.allowlisted) : evaluation.matched;
       const ctx: MatchContext = { eventId, eventMs, now, late: result.late };
       // Rules decide independently; state calls for different rules can run in parallel.
       if (matched.length === 0) return result;

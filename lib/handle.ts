@@ -11,6 +11,8 @@ export interface Log {
 export type Unit = 'Count' | 'Seconds';
 export interface MetricSink {
   addMetric(name: string, unit: Unit, value: number): void;
+  /** A metric with its own dimensions (Powertools `singleMetric`). Optional: test fakes may omit it. */
+  addDimensionedMetric?(name: string, unit: Unit, value: number, dimensions: Record<string, string>): void;
 }
 
 export interface HandleDeps {
@@ -30,6 +32,7 @@ export interface HandleSummary {
   suppressed: string[];
   duplicates: string[];
   pending: string[];
+  allowlisted: string[];
   ruleErrors: string[];
   late: boolean;
   delaySeconds?: number;
@@ -62,6 +65,12 @@ export async function handleEvent(raw: unknown, deps: HandleDeps): Promise<Handl
   count(metrics, 'Matches', result.matched.length);
   count(metrics, 'DuplicatesDropped', result.duplicates.length);
   count(metrics, 'GroupedMatches', result.suppressed.length);
+  // Allowlisted matches are never silent: one log line and one metric per rule and reason.
+  for (const hit of result.allowlisted) {
+    log.info('Allowlisted match counted, not alerted', { ruleId: hit.ruleId, reason: hit.reason, eventId: result.eventId });
+    metrics.addDimensionedMetric?.('Allowlisted', 'Count', 1, { ruleId: hit.ruleId, reason: hit.reason });
+  }
+  count(metrics, 'Allowlisted', result.allowlisted.length);
 
   const live = result.alerts.filter((a) => a.status === 'live');
   for (const alert of result.alerts.filter((a) => a.status === 'staged')) {
@@ -106,6 +115,7 @@ function summarize(result: DetectResult): HandleSummary {
     suppressed: result.suppressed,
     duplicates: result.duplicates,
     pending: result.pending,
+    allowlisted: result.allowlisted.map((a) => a.ruleId),
     ruleErrors: result.ruleErrors.map((e) => e.ruleId),
     late: result.late,
   };

@@ -1,10 +1,11 @@
 import { ConfigurationError, numberEnv, optionalEnv, parseAccountNames } from './config/env.js';
-import { parseRuleTuning } from './config/tuning.js';
+import { applyTuning, parseRuleTuning } from './config/tuning.js';
 import { createDetector, createWatermarkClock, type Detector } from './detector.js';
 import { createIncidentPolicy } from './incidents.js';
 import type { Rule } from './rule.js';
 import { stateStoreFromEnv } from './state/from-env.js';
 import type { StateStore } from './state/store.js';
+import { createAllowlist } from './suppress.js';
 
 export interface Runtime {
   detector: Detector;
@@ -15,7 +16,7 @@ export interface Runtime {
 }
 
 /** Everything a function needs, built once per container from the environment; fails loudly on bad config. */
-export function runtimeFromEnv(rules: readonly Rule[], env: NodeJS.ProcessEnv = process.env): Runtime {
+export function runtimeFromEnv(allRules: readonly Rule[], env: NodeJS.ProcessEnv = process.env): Runtime {
   const allowedLatenessMs = numberEnv('ALLOWED_LATENESS_MINUTES', 30, env) * 60_000;
   const accountNames = parseAccountNames(optionalEnv('ACCOUNT_NAMES', env));
   // TRAILWATCH_CLOCK=event: `invoke local` on recorded samples judges them on their own time.
@@ -24,9 +25,13 @@ export function runtimeFromEnv(rules: readonly Rule[], env: NodeJS.ProcessEnv = 
   const eventClock = clockMode === 'event' ? createWatermarkClock() : undefined;
   const now = eventClock?.now ?? Date.now;
   const store = stateStoreFromEnv(env, now);
-  const overrides = parseRuleTuning(optionalEnv('RULE_TUNING', env), rules);
+  const overrides = parseRuleTuning(optionalEnv('RULE_TUNING', env), allRules);
+  // Disabled rules are not deployed and not evaluated; the others run with this deployment's settings.
+  const rules = applyTuning(allRules, overrides);
+  const allowlist = createAllowlist(overrides);
   const detector = createDetector({
     rules,
+    ...(allowlist ? { allowlist } : {}),
     accountNames,
     allowedLatenessMs,
     clock: now,

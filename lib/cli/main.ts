@@ -45,6 +45,9 @@ function parseDate(value: string | undefined, flag: string): Date | undefined {
 function summaryText(s: ReplaySummary): string {
   const lines = [`Replayed ${s.events} events in ${(s.elapsedMs / 1000).toFixed(1)} s: ${s.matchedEvents} matched, ${s.alerts} alerts.`];
   for (const [id, r] of Object.entries(s.perRule)) lines.push(`  ${id.padEnd(34)} ${String(r.matched).padStart(8)} matched ${String(r.alerts).padStart(6)} alerts`);
+  for (const [id, reasons] of Object.entries(s.allowlisted)) {
+    for (const [reason, n] of Object.entries(reasons)) lines.push(`  ${id.padEnd(34)} ${String(n).padStart(8)} allowlisted: ${reason}`);
+  }
   if (s.skipped) lines.push(`Outside --since/--until: ${s.skipped} events.`);
   if (s.malformed) lines.push(`Skipped as malformed: ${s.malformed}. First reasons:`, ...s.malformedReasons.map((r) => `  - ${r}`));
   if (s.fileErrors.length) lines.push(`Unreadable or corrupt inputs: ${s.fileErrors.length}`, ...s.fileErrors.slice(0, 20).map((e) => `  - ${e.path}: ${e.reason}`));

@@ -1,11 +1,13 @@
 import type { Alert } from '../alert/alert.js';
 import { parseTime } from '../cloudtrail/envelope.js';
 import { asEnvelope } from '../cloudtrail/wrap.js';
+import { applyTuning, type RuleTuningConfig } from '../config/tuning.js';
 import { createDetector, createWatermarkClock, DEFAULT_ALLOWED_LATENESS_MS } from '../detector.js';
 import { flushDue } from '../followups.js';
-import { BUCKET_MS, createIncidentPolicy, type RuleTuning } from '../incidents.js';
+import { BUCKET_MS, createIncidentPolicy } from '../incidents.js';
 import type { Rule } from '../rule.js';
 import { createEmbeddedStore } from '../state/embedded-store.js';
+import { createAllowlist } from '../suppress.js';
 import { orderBatchesByEventTime } from './order.js';
 import { readSourceBatches, type SourceItem } from './sources.js';
 
@@ -27,7 +29,8 @@ export interface ReplayOptions {
   ruleIds?: string[];
   staged?: boolean;
   rules?: readonly Rule[];
-  overrides?: Record<string, RuleTuning>;
+  /** Per-deployment settings (`--tuning`), applied exactly as the deployed alerter applies them. */
+  overrides?: RuleTuningConfig;
   allowedLatenessMs?: number;
   onAlert?: (alert: Alert) => void;
   /** Called about every 10,000 input items with the number of files started so far. */
@@ -46,6 +49,8 @@ export interface ReplaySummary {
   /** Events outside --since/--until. */
   skipped: number;
   perRule: Record<string, { matched: number; alerts: number }>;
+  /** Matches an allowlist covered (counted, not alerted), per rule id and reason. */
+  allowlisted: Record<string, Record<string, number>>;
   elapsedMs: number;
 }
 
@@ -78,7 +83,9 @@ function timeOfItem(item: SourceItem): number | undefined {
 export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
   const started = performance.now();
   const { rules: allRules = (await import('../../rules/index.js')).rules } = opts;
-  const rules = selectRules(allRules, opts.ruleIds, opts.staged ?? false);
+  const tuned = opts.overrides ? applyTuning(allRules, opts.overrides) : allRules;
+  const rules = selectRules(tuned, opts.ruleIds, opts.staged ?? false);
+  const allowlist = opts.overrides ? createAllowlist(opts.overrides) : undefined;
   const lateness = opts.allowedLatenessMs ?? DEFAULT_ALLOWED_LATENESS_MS;
   const clock = createWatermarkClock();
   const store = createEmbeddedStore({ now: clock.now });
@@ -87,6 +94,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     clock: clock.now,
     observeEventTime: clock.observe,
     allowedLatenessMs: lateness,
+    ...(allowlist ? { allowlist } : {}),
     policy: createIncidentPolicy({ store, allowedLatenessMs: lateness, ...(opts.overrides ? { overrides: opts.overrides } : {}) }),
   });
   const summary: ReplaySummary = {
@@ -98,6 +106,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     fileErrors: [],
     skipped: 0,
     perRule: Object.fromEntries(rules.map((r) => [r.id, { matched: 0, alerts: 0 }])),
+    allowlisted: {},
     elapsedMs: 0,
   };
   const emit = (alert: Alert) => {
@@ -150,6 +159,10 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     for (const id of result.matched) {
       const stats = summary.perRule[id];
       if (stats) stats.matched += 1;
+    }
+    for (const { ruleId, reason } of result.allowlisted) {
+      const reasons = (summary.allowlisted[ruleId] ??= {});
+      reasons[reason] = (reasons[reason] ?? 0) + 1;
     }
     for (const alert of result.alerts) emit(alert);
     if (clock.now() - lastFlush >= BUCKET_MS) await flush(clock.now());
