@@ -560,9 +560,12 @@ describe('array consistency', () => {
     expect(matchesPattern(pattern, { detail: { items: [{ name: 'b', size: 2 }, { name: 'a', size: 2 }] } })).toBe(true);
   });
 
-  it('exists:false is judged within the element the other fields use', () => {
+  // event-ruler checks absence against the whole event: a field present in any element fails
+  // exists:false, whichever element the other fields matched in (found by differential testing).
+  it('exists:false fails when any array element has the field', () => {
     const absent = { detail: { items: { name: ['a'], size: [{ exists: false }] } } };
-    expect(matchesPattern(absent, { detail: { items: [{ name: 'a' }, { size: 2 }] } })).toBe(true);
+    expect(matchesPattern(absent, { detail: { items: [{ name: 'a' }, { size: 2 }] } })).toBe(false);
+    expect(matchesPattern(absent, { detail: { items: [{ name: 'a' }, { other: 2 }] } })).toBe(true);
     expect(matchesPattern(absent, { detail: { items: [{ name: 'a', size: 1 }, { size: 2 }] } })).toBe(false);
     const alone = { detail: { items: { size: [{ exists: false }] } } };
     expect(matchesPattern(alone, { detail: { items: [{ name: 'a' }, { size: 2 }] } })).toBe(false);
