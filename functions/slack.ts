@@ -8,6 +8,7 @@ import type { Context } from 'aws-lambda';
 import { ConfigurationError, requireEnv } from '../lib/config/env.js';
 import type { MetricSink } from '../lib/handle.js';
 import { notifySlack, type NotifySummary } from '../lib/slack-notify.js';
+import { parseSlackRoutes, routedTransport } from '../lib/slack-routes.js';
 import { createSlackTransport } from '../lib/transport/slack.js';
 
 // Created once per container (cold start), reused by every invocation.
@@ -15,18 +16,17 @@ const logger = new Logger({ serviceName: 'trailwatch' });
 const metrics = new Metrics({ namespace: 'trailwatch', serviceName: 'trailwatch' });
 const metricSink: MetricSink = { addMetric: (name, unit, value) => metrics.addMetric(name, MetricUnit[unit], value) };
 
-// The NAME of the SecureString is configuration; its value, the webhook URL, lives only in SSM.
-const parameterName = requireEnv('SLACK_WEBHOOK_PARAMETER');
+// The NAMES of the SecureStrings are configuration; their values, the webhook URLs, live only in SSM.
+const routes = parseSlackRoutes(requireEnv('SLACK_ROUTES'));
 
 /** Cached for 5 minutes per container: one SSM call per cold start, and a rotated URL is picked up soon. */
-async function webhookUrl(): Promise<string> {
-  if (parameterName === 'none') throw new ConfigurationError('SLACK_WEBHOOK_PARAMETER is "none": deploy with --param="slackWebhookParameter=/your/parameter"');
+async function webhookUrl(parameterName: string): Promise<string> {
   const value = await getParameter(parameterName, { decrypt: true, maxAge: 300 });
   if (typeof value !== 'string' || value === '') throw new ConfigurationError(`SSM parameter ${parameterName} is empty`);
   return value;
 }
 
-const transport = createSlackTransport({ webhookUrl });
+const transport = routedTransport(routes, (parameter) => createSlackTransport({ webhookUrl: () => webhookUrl(parameter) }));
 
 /** SNS alert topic (protocol lambda) -> Slack incoming webhook. */
 export const handler = middy<unknown, NotifySummary, Error, Context>()

@@ -1,36 +1,56 @@
 import { applyTuning, parseRuleTuning } from '../lib/config/tuning.js';
 import { eventBridgeResources, type CfnResource } from '../lib/infra/eventbridge.js';
 import { slackSubscriptionResources } from '../lib/infra/slack.js';
-import { emailSubscriptionResources, parseEmailSubscribers } from '../lib/infra/subscriptions.js';
+import { emailSubscriptionResources } from '../lib/infra/subscriptions.js';
+import type { SlackRoute } from '../lib/slack-routes.js';
 import { rules } from '../rules/index.js';
+import { loadDeployConfig, type DeployConfig, type LoadOptions } from './config.js';
+import { functionRoles, ids } from './roles.js';
 
-export interface StackParams {
-  stage: string;
-  alertEmails?: string;
-  /** SSM SecureString name holding the Slack webhook URL, or `none` (no Slack subscription). */
-  slackWebhookParameter?: string;
-  /** Lowest severity posted to Slack (default medium). */
-  slackMinSeverity?: string;
-  /** The `ruleTuning` JSON the function gets as RULE_TUNING: disabled rules get no EventBridge rule. */
-  ruleTuning?: string;
+export { ConfigFileError } from './config.js';
+
+/** The stage's checked configuration (see infra/config.ts); the rule pack is this repository's. */
+export function deployConfig(opts: Omit<LoadOptions, 'rules'>): DeployConfig {
+  return loadDeployConfig({ ...opts, rules });
+}
+
+const slackRoutes = (config: DeployConfig): SlackRoute[] =>
+  config.slack.map((r) => ({ parameter: r.parameter, minSeverity: r.minSeverity, ...(r.rules ? { rules: r.rules } : {}) }));
+
+/**
+ * What serverless.yml reads from the configuration: plain strings for the functions' environment (no
+ * `Ref`: `invoke local` would try to resolve it against AWS) and the home region.
+ */
+export function settings(config: DeployConfig): Record<string, string | boolean> {
+  return {
+    region: config.region,
+    accountNames: Object.entries(config.accounts)
+      .map(([id, name]) => `${id}=${name}`)
+      .join(','),
+    allowedLatenessMinutes: String(config.allowedLatenessMinutes),
+    ruleTuning: JSON.stringify(config.rules),
+    slackRoutes: JSON.stringify(slackRoutes(config)),
+    canary: config.canary,
+  };
 }
 
 /** The generated part of the CloudFormation template (the static part is infra/resources.yml). */
-export function generatedResources(params: StackParams): { Resources: Record<string, CfnResource> } {
+export function generatedResources(config: DeployConfig, stage: string): { Resources: Record<string, CfnResource> } {
+  const routes = slackRoutes(config);
   return {
     Resources: {
-      ...eventBridgeResources(applyTuning(rules, parseRuleTuning(params.ruleTuning, rules)), {
-        stage: params.stage,
+      // Disabled rules get no EventBridge rule (the same settings the function reads as RULE_TUNING).
+      ...eventBridgeResources(applyTuning(rules, parseRuleTuning(JSON.stringify(config.rules), rules)), {
+        stage,
         functionLogicalId: 'DetectLambdaFunction',
-        deadLetterQueueLogicalId: 'TrailwatchDeadLetterQueue',
+        deadLetterQueueLogicalId: ids.dlq,
       }),
-      ...emailSubscriptionResources(parseEmailSubscribers(params.alertEmails), 'TrailwatchAlertTopic'),
-      ...slackSubscriptionResources({
-        webhookParameter: params.slackWebhookParameter,
-        minSeverity: params.slackMinSeverity,
-        topicLogicalId: 'TrailwatchAlertTopic',
-        functionLogicalId: 'SlackLambdaFunction',
-      }),
+      ...emailSubscriptionResources(
+        config.email.map((e) => ({ email: e.address, minSeverity: e.minSeverity })),
+        ids.topic,
+      ),
+      ...slackSubscriptionResources({ routes, topicLogicalId: ids.topic, functionLogicalId: 'SlackLambdaFunction' }),
+      ...functionRoles({ stage, slackParameters: routes.map((r) => r.parameter) }),
     },
   };
 }

@@ -1,7 +1,7 @@
 import { MAX_PATTERN_LENGTH } from '../eventbridge/pattern.js';
 import type { Rule } from '../rule.js';
 
-/** What CloudFormation needs, no more: one rule per detection, one permission for all of them. */
+/** What CloudFormation needs, no more: one rule per detection, and the permission for it to invoke detect. */
 export type CfnResource = { Type: string; Properties: Record<string, unknown>; DependsOn?: string[] };
 
 export interface EventBridgeOptions {
@@ -17,10 +17,32 @@ export const READ_ONLY_STATE = 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS';
 /** EventBridge allows about 300 rules per bus; leave room for the account's own. */
 export const MAX_RULES = 100;
 const NAME_MAX = 64;
+/** Lambda's cap on a function's resource-based policy. */
+export const MAX_FUNCTION_POLICY_BYTES = 20_480;
+
+/** Logical id of the permission for one rule: short, because CloudFormation puts it in the statement id. */
+export const invokePermissionId = (ruleId: string): string => `Invoke${pascal(ruleId)}`;
+
+/**
+ * The detect function's policy as Lambda would store it for these rules: CloudFormation's statement
+ * ids (`<stack>-<logical id>-<13 characters>`) and the longest region name, so it errs on the safe side.
+ */
+export function functionPolicyBytes(ruleIds: readonly string[], stage: string): number {
+  const region = 'ap-southeast-10';
+  const statements = ruleIds.map((id) => ({
+    Sid: `trailwatch-${stage}-${invokePermissionId(id)}-${'X'.repeat(13)}`,
+    Effect: 'Allow',
+    Principal: { Service: 'events.amazonaws.com' },
+    Action: 'lambda:InvokeFunction',
+    Resource: `arn:aws:lambda:${region}:123456789012:function:trailwatch-${stage}-detect`,
+    Condition: { ArnLike: { 'AWS:SourceArn': `arn:aws:events:${region}:123456789012:rule/${ruleNamePrefix(stage)}${id}` } },
+  }));
+  return JSON.stringify({ Version: '2012-10-17', Id: 'default', Statement: statements }).length;
+}
 
 export const ruleNamePrefix = (stage: string): string => `trailwatch-${stage}-`;
 
-const pascal = (id: string): string => id.replace(/(^|-)([a-z0-9])/g, (_m, _d, c: string) => c.toUpperCase());
+export const pascal = (id: string): string => id.replace(/(^|-)([a-z0-9])/g, (_m, _d, c: string) => c.toUpperCase());
 
 export function eventBridgeRuleName(stage: string, ruleId: string): string {
   const name = `${ruleNamePrefix(stage)}${ruleId}`;
@@ -59,17 +81,25 @@ export function eventBridgeResources(rules: readonly Rule[], opts: EventBridgeOp
       },
     };
   }
-  // One statement for every rule (wildcard on the name prefix): a statement per rule would fill the
-  // function policy's 20 KB limit at scale.
-  resources.TrailwatchDetectInvokePermission = {
-    Type: 'AWS::Lambda::Permission',
-    Properties: {
-      Action: 'lambda:InvokeFunction',
-      FunctionName: { 'Fn::GetAtt': [opts.functionLogicalId, 'Arn'] },
-      Principal: 'events.amazonaws.com',
-      SourceAccount: { Ref: 'AWS::AccountId' },
-      SourceArn: { 'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${ruleNamePrefix(opts.stage)}*` },
-    },
-  };
+  // One statement per rule, naming the rule's own ARN: a wildcard on the name prefix would also admit a
+  // rule on any custom bus whose name starts with it (`rule/<bus>/<rule>`), since IAM's `*` spans `/`.
+  // Each statement costs ~400 bytes of the function policy's 20 KB: checked below.
+  const size = functionPolicyBytes(rules.map((r) => r.id), opts.stage);
+  if (size > MAX_FUNCTION_POLICY_BYTES) {
+    throw new Error(`${rules.length} EventBridge rules need about ${size} bytes of the detect function's resource policy, over Lambda's ${MAX_FUNCTION_POLICY_BYTES}: merge rules or shorten the stage name`);
+  }
+  for (const rule of rules) {
+    const logicalId = `TrailwatchRule${pascal(rule.id)}`;
+    resources[invokePermissionId(rule.id)] = {
+      Type: 'AWS::Lambda::Permission',
+      Properties: {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: { 'Fn::GetAtt': [opts.functionLogicalId, 'Arn'] },
+        Principal: 'events.amazonaws.com',
+        // The rule's ARN names the account too: no SourceAccount needed (and its bytes are saved).
+        SourceArn: { 'Fn::GetAtt': [logicalId, 'Arn'] },
+      },
+    };
+  }
   return resources;
 }

@@ -1,44 +1,39 @@
-import { SEVERITIES, type Severity } from '../rule.js';
+import type { SlackRoute } from '../slack-routes.js';
+import { SEVERITIES } from '../rule.js';
 import type { CfnResource } from './eventbridge.js';
 import { severitiesFrom } from './subscriptions.js';
 
 export interface SlackOptions {
-  /** `slackWebhookParameter`: the SSM SecureString holding the webhook URL, or `none`. */
-  webhookParameter: string | undefined;
-  /** `slackMinSeverity`: lowest severity posted to Slack (default medium). */
-  minSeverity: string | undefined;
+  /** The `slack:` routes of the configuration file (already checked). */
+  routes: readonly SlackRoute[];
   topicLogicalId: string;
   functionLogicalId: string;
 }
 
+/** SNS allows 150 value combinations per filter policy; past that, the function's own routing decides alone. */
+const MAX_COMBINATIONS = 150;
+
 /**
- * A hierarchical SSM parameter name. The leading `/` is required because serverless.yml builds the
- * IAM resource as `...:parameter${param:slackWebhookParameter}` (SSM ARNs do not double the slash).
+ * Which alerts reach the Slack function at all: the union of the routes (the function then posts each
+ * alert to the routes it matches). Messages without a severity attribute (CloudWatch alarm
+ * notifications) never match: the Slack function only understands alerts.
  */
-const PARAMETER_NAME = /^\/[A-Za-z0-9_.\-/]{1,1010}$/;
-
-export function slackEnabled(webhookParameter: string | undefined): boolean {
-  const p = webhookParameter?.trim();
-  return p !== undefined && p !== '' && p !== 'none';
-}
-
-/** Checked at package time: a typo is a failed `serverless package`, not a silent channel. */
-export function parseSlackMinSeverity(raw: string | undefined): Severity {
-  const value = raw?.trim() || 'medium';
-  if (!(SEVERITIES as readonly string[]).includes(value)) throw new Error(`slackMinSeverity: "${value}" is not a severity (${SEVERITIES.join(', ')})`);
-  return value as Severity;
+export function slackFilterPolicy(routes: readonly SlackRoute[]): Record<string, unknown> {
+  const lowest = SEVERITIES.find((s) => routes.some((r) => r.minSeverity === s)) ?? 'critical';
+  const byRoute = routes.map((r) => ({ severity: severitiesFrom(r.minSeverity), ...(r.rules ? { ruleId: [...r.rules] } : {}) }));
+  const combinations = byRoute.reduce((n, f) => n + f.severity.length * (f.ruleId?.length ?? 1), 0);
+  if (routes.some((r) => r.rules === undefined) || combinations > MAX_COMBINATIONS || byRoute.length === 1) {
+    return byRoute.length === 1 && byRoute[0] ? byRoute[0] : { severity: severitiesFrom(lowest) };
+  }
+  return { $or: byRoute };
 }
 
 /**
- * The Slack function's subscription to the alert topic and SNS's permission to invoke it, only when a
- * webhook parameter is configured: with `none` the function is deployed but nothing reaches it.
+ * The Slack function's subscription to the alert topic and SNS's permission to invoke it, only when
+ * routes are configured: without any, the function is deployed but nothing reaches it.
  */
 export function slackSubscriptionResources(opts: SlackOptions): Record<string, CfnResource> {
-  if (!slackEnabled(opts.webhookParameter)) return {};
-  const parameter = (opts.webhookParameter ?? '').trim();
-  if (!PARAMETER_NAME.test(parameter)) {
-    throw new Error(`slackWebhookParameter: "${parameter}" is not an SSM parameter name starting with / (e.g. /trailwatch/slack-webhook)`);
-  }
+  if (opts.routes.length === 0) return {};
   const functionArn = { 'Fn::GetAtt': [opts.functionLogicalId, 'Arn'] };
   return {
     TrailwatchSlackSubscription: {
@@ -47,10 +42,8 @@ export function slackSubscriptionResources(opts: SlackOptions): Record<string, C
         TopicArn: { Ref: opts.topicLogicalId },
         Protocol: 'lambda',
         Endpoint: functionArn,
-        // Messages without a severity attribute (CloudWatch alarm notifications) do not match: the
-        // Slack function only understands alerts.
         FilterPolicyScope: 'MessageAttributes',
-        FilterPolicy: { severity: severitiesFrom(parseSlackMinSeverity(opts.minSeverity)) },
+        FilterPolicy: slackFilterPolicy(opts.routes),
       },
     },
     TrailwatchSlackInvokePermission: {

@@ -7,24 +7,6 @@ export interface EmailSubscriber {
   minSeverity: Severity;
 }
 
-const EMAIL = /^[^\s@,:]+@[^\s@,:]+\.[^\s@,:]+$/;
-
-/**
- * `alertEmails` deploy parameter: comma-separated addresses, each optionally `:<min severity>`, e.g.
- * `secops@example.com:high,platform@example.com`. A typo is a deploy-time error, not a silent drop.
- */
-export function parseEmailSubscribers(raw: string | undefined): EmailSubscriber[] {
-  if (!raw || raw.trim() === '' || raw.trim() === 'none') return [];
-  return raw.split(',').map((entry) => {
-    const [email = '', severity = 'info'] = entry.trim().split(':');
-    if (!EMAIL.test(email)) throw new Error(`alertEmails: "${entry.trim()}" is not an email address`);
-    if (!(SEVERITIES as readonly string[]).includes(severity)) {
-      throw new Error(`alertEmails: "${severity}" is not a severity (${SEVERITIES.join(', ')})`);
-    }
-    return { email, minSeverity: severity as Severity };
-  });
-}
-
 export function severitiesFrom(min: Severity): Severity[] {
   return SEVERITIES.slice(SEVERITIES.indexOf(min));
 }

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { READ_ONLY_STATE } from '../../lib/infra/eventbridge.js';
+import { functionPolicyBytes, MAX_FUNCTION_POLICY_BYTES, READ_ONLY_STATE } from '../../lib/infra/eventbridge.js';
 import { rules } from '../../rules/index.js';
 import { serverless } from './serverless.js';
 
@@ -13,7 +13,7 @@ const out = mkdtempSync(join(tmpdir(), 'trailwatch-package-'));
 let template: Template;
 
 beforeAll(async () => {
-  await serverless(['package', '--stage', 'ci', '--package', out, '--param', 'alertEmails=secops@example.com:high,ops@example.com']);
+  await serverless(['package', '--stage', 'ci', '--package', out], { TRAILWATCH_CONFIG: 'test/deploy/configs/emails.yml' });
   template = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
 }, 180_000);
 afterAll(() => rmSync(out, { recursive: true, force: true }));
@@ -34,10 +34,12 @@ describe('serverless package (offline, no credentials)', () => {
     }
   });
 
-  it('lets EventBridge invoke the function through ONE permission with a rule-name wildcard', () => {
+  it('lets EventBridge invoke the function from exactly the generated rules, each named by its own ARN', () => {
     const permissions = ofType('AWS::Lambda::Permission').filter(([, r]) => r.Properties.Principal === 'events.amazonaws.com' && JSON.stringify(r.Properties.FunctionName).includes('DetectLambdaFunction'));
-    expect(permissions).toHaveLength(1);
-    expect(JSON.stringify(permissions[0]?.[1].Properties.SourceArn)).toContain('rule/trailwatch-ci-*');
+    const ruleIds = ofType('AWS::Events::Rule').filter(([, r]) => String(r.Properties.Name ?? '').startsWith('trailwatch-ci-')).map(([id]) => id);
+    expect(permissions.map(([, r]) => r.Properties.SourceArn)).toEqual(ruleIds.map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] })));
+    expect(JSON.stringify(permissions)).not.toContain('*');
+    expect(functionPolicyBytes(rules.map((r) => r.id), 'ci')).toBeLessThan(MAX_FUNCTION_POLICY_BYTES);
   });
 
   it('runs Node 24 on arm64 with plain-string environment (nothing invoke local would resolve against AWS)', () => {

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { generatedResources } from '../../infra/stack.js';
+import { parseDeployConfig } from '../../infra/config.js';
+import { generatedResources as fromConfig } from '../../infra/stack.js';
 import { rules } from '../../rules/index.js';
+
+/** The stack for a configuration file whose `rules:` is this JSON (JSON is YAML). */
+const generatedResources = ({ stage, ruleTuning }: { stage: string; ruleTuning?: string }) =>
+  fromConfig(parseDeployConfig(`rules: ${ruleTuning ?? '{}'}`, 'trailwatch.ci.yml', { rules }), stage);
 
 const ruleNames = (tuning?: string) =>
   Object.values(generatedResources({ stage: 'ci', ...(tuning ? { ruleTuning: tuning } : {}) }).Resources)

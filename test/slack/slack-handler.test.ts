@@ -23,7 +23,7 @@ beforeAll(async () => {
   slack = await startFakeSlack();
   ssm.on(GetParameterCommand).resolves({ Parameter: { Name: '/trailwatch/slack-webhook', Type: 'SecureString', Value: slack.url } });
   vi.stubEnv('AWS_REGION', 'us-east-1');
-  vi.stubEnv('SLACK_WEBHOOK_PARAMETER', '/trailwatch/slack-webhook');
+  vi.stubEnv('SLACK_ROUTES', JSON.stringify([{ parameter: '/trailwatch/slack-webhook', minSeverity: 'info' }]));
   vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
   vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'DEBUG');
   vi.stubEnv('POWERTOOLS_DEV', '');
