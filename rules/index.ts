@@ -8,6 +8,23 @@ import { rootAccountActivity } from './root-account-activity.rule.js';
 import { s3BucketMassDelete } from './s3-bucket-mass-delete.rule.js';
 import { s3DeleteInsight } from './s3-delete-insight.rule.js';
 import { s3MassDelete } from './s3-mass-delete.rule.js';
+// Data, compute and credential access (issue 7, rules-data)
+import { ebsEncryptionByDefaultDisabled } from './ebs-encryption-by-default-disabled.rule.js';
+import { ec2AmiShared } from './ec2-ami-shared.rule.js';
+import { ec2InstanceConnectKeyPushed } from './ec2-instance-connect-key-pushed.rule.js';
+import { ec2InstanceCredentialsWhoami } from './ec2-instance-credentials-whoami.rule.js';
+import { ec2PasswordDataRead } from './ec2-password-data-read.rule.js';
+import { ec2SerialConsoleAccess } from './ec2-serial-console-access.rule.js';
+import { ec2SnapshotShared } from './ec2-snapshot-shared.rule.js';
+import { ec2UnusualInstanceType } from './ec2-unusual-instance-type.rule.js';
+import { ec2UserDataBulkRead } from './ec2-user-data-bulk-read.rule.js';
+import { ec2UserDataModified } from './ec2-user-data-modified.rule.js';
+import { rdsSnapshotShared } from './rds-snapshot-shared.rule.js';
+import { secretsmanagerBatchRead } from './secretsmanager-batch-read.rule.js';
+import { secretsmanagerSecretBulkRead } from './secretsmanager-secret-bulk-read.rule.js';
+import { ssmParameterBulkDecrypt } from './ssm-parameter-bulk-decrypt.rule.js';
+import { ssmSendCommand } from './ssm-send-command.rule.js';
+import { ssmStartSession } from './ssm-start-session.rule.js';
 
 /** Every detection, explicitly: adding a rule means adding it here (no registration by import). */
 export const rules: readonly Rule[] = [
@@ -20,4 +37,21 @@ export const rules: readonly Rule[] = [
   s3DeleteInsight,
   ec2DeniedRunInstances,
   ec2RunInstancesErrorInsight,
+  // Data, compute and credential access
+  ebsEncryptionByDefaultDisabled,
+  ec2AmiShared,
+  ec2InstanceConnectKeyPushed,
+  ec2InstanceCredentialsWhoami,
+  ec2PasswordDataRead,
+  ec2SerialConsoleAccess,
+  ec2SnapshotShared,
+  ec2UnusualInstanceType,
+  ec2UserDataBulkRead,
+  ec2UserDataModified,
+  rdsSnapshotShared,
+  secretsmanagerBatchRead,
+  secretsmanagerSecretBulkRead,
+  ssmParameterBulkDecrypt,
+  ssmSendCommand,
+  ssmStartSession,
 ];

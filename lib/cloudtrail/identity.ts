@@ -1,6 +1,6 @@
 import type { Actor } from '../alert/alert.js';
 import { oneLine } from '../alert/text.js';
-import type { CloudTrailRecord, UserIdentity } from './types.js';
+import type { CloudTrailRecord, Json, JsonObject, TrailEvent, UserIdentity } from './types.js';
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
@@ -140,4 +140,33 @@ export function requestParam(record: CloudTrailRecord, name: string): string | u
   const params = record.requestParameters;
   if (!params || typeof params !== 'object' || Array.isArray(params)) return undefined;
   return str(params[name]);
+}
+
+const isJsonObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A field of requestParameters (or any object), whatever its type; `undefined` when absent. */
+export function fieldOf(value: unknown, name: string): Json | undefined {
+  return isJsonObject(value) && Object.hasOwn(value, name) ? value[name] : undefined;
+}
+
+/** A requestParameters field of any type (objects, lists, booleans). */
+export function requestValue(record: CloudTrailRecord, name: string): Json | undefined {
+  return fieldOf(record.requestParameters, name);
+}
+
+/** EC2 logs lists the XML way, `{ items: [...] }` (sometimes a bare list): the objects in it. */
+export function ec2Items(value: unknown): JsonObject[] {
+  const list = Array.isArray(value) ? value : fieldOf(value, 'items');
+  return Array.isArray(list) ? list.filter(isJsonObject) : [];
+}
+
+/** The account the call was made in (the trail's account), to tell "shared with another account". */
+export function ownAccountOf(record: CloudTrailRecord, event?: TrailEvent): string | undefined {
+  return str(record.recipientAccountId) ?? str(event?.account) ?? str(record.userIdentity?.accountId);
+}
+
+/** Calls AWS makes on the principal's behalf (a service principal, or `invokedBy` set). */
+export function isServiceCall(record: CloudTrailRecord): boolean {
+  const identity = record.userIdentity;
+  return identity?.type === 'AWSService' || str(identity?.invokedBy) !== undefined;
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -54,7 +54,15 @@ describe('trailwatch replay: input formats', () => {
   });
 
   it('replays the real Stratus Red Team recordings', async () => {
-    const { code, out } = await cli('replay', '--json', SAMPLES_DIR);
+    // A trail delivers its files in time order; the corpus is named by technique and spans months out
+    // of order, which would make a later file's bursts arrive "late" (not countable). Copied under
+    // names that sort by first event time, the directory reads like a real trail's.
+    const dir = join(tmp, 'stratus');
+    for (const file of readdirSync(SAMPLES_DIR).filter((f) => f.endsWith('.json'))) {
+      const first = (loadSample(file) as Array<{ eventTime?: string }>).map((r) => r.eventTime ?? '').sort()[0] ?? '';
+      write(join(dir, `${first.replace(/[^0-9TZ]/g, '')}-${file}`), readFileSync(join(SAMPLES_DIR, file)));
+    }
+    const { code, out } = await cli('replay', '--json', dir);
     expect(code).toBe(0);
     // The acceptance table (test/acceptance/stratus-expected.json) says which rules each technique fires.
     const table = JSON.parse(readFileSync(join(dirname(SAMPLES_DIR), '..', 'acceptance', 'stratus-expected.json'), 'utf8')) as Record<string, { rules: string[] }>;
