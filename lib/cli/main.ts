@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { emailBody, subjectOf } from '../alert/format.js';
 import type { Alert } from '../alert/alert.js';
@@ -18,9 +19,10 @@ export interface Io {
 
 export const USAGE = `Usage:
   trailwatch replay <path>... [--json] [--report] [--report-json] [--order event-time|input]
-                    [--since ISO] [--until ISO] [--rules id,id] [--staged] [--tuning JSON]
+                    [--since ISO] [--until ISO] [--rules id,id] [--staged] [--tuning JSON] [--workers N]
       Runs the detection pipeline over CloudTrail log files (.json, .json.gz, directories of them),
-      JSON arrays, NDJSON or single events, as the deployed alerter would have.
+      JSON arrays, NDJSON or single events, as the deployed alerter would have. --workers: threads
+      that read and parse files (default: one per core; 0 reads on the main thread).
   trailwatch replay --lookup [--since ISO] [--until ISO] [--region R]... [other replay options]
       The same over CloudTrail Event history (LookupEvents, your AWS credentials): the last 90 days of
       management events, no trail needed (default: the last 7 days, in the SDK's default region).
@@ -74,6 +76,7 @@ async function replay(argv: string[], rules: readonly Rule[], io: Io): Promise<n
       staged: { type: 'boolean', default: false },
       tuning: { type: 'string' },
       lookup: { type: 'boolean', default: false },
+      workers: { type: 'string' },
       region: { type: 'string', multiple: true },
     },
   });
@@ -91,9 +94,12 @@ async function replay(argv: string[], rules: readonly Rule[], io: Io): Promise<n
   if (io.tty && !values.lookup) total = (await listInputFiles(positionals)).length;
   const progress = io.tty && total > 20;
   const source = values.lookup ? await lookupSource(values.region ?? [], since, until, io) : undefined;
+  const workers = values.workers === undefined ? availableParallelism() : Number(values.workers);
+  if (!Number.isInteger(workers) || workers < 0 || workers > 64) throw new UsageError('--workers is a whole number from 0 (this thread only) to 64');
 
   const summary = await runReplay({
     paths: positionals,
+    workers,
     ...(source ? { source } : {}),
     order: values.order,
     rules,

@@ -1,6 +1,6 @@
 import type { Alert } from '../alert/alert.js';
 import { parseTime } from '../cloudtrail/envelope.js';
-import { asEnvelope } from '../cloudtrail/wrap.js';
+import { compileRules } from '../engine.js';
 import { applyTuning, type RuleTuningConfig } from '../config/tuning.js';
 import { createDetector, createWatermarkClock, DEFAULT_ALLOWED_LATENESS_MS } from '../detector.js';
 import { flushDue } from '../followups.js';
@@ -9,7 +9,9 @@ import type { Rule } from '../rule.js';
 import { createEmbeddedStore } from '../state/embedded-store.js';
 import { createAllowlist } from '../suppress.js';
 import { orderBatchesByEventTime } from './order.js';
+import { triagedFromWorkers } from './pool.js';
 import { readSourceBatches, type SourceItem } from './sources.js';
+import { timeOfTriaged, triage, type Triaged } from './triage.js';
 
 /**
  * Replay: the deployed pipeline (EventBridge routing, rules, state, alerts) run over recorded
@@ -35,6 +37,14 @@ export interface ReplayOptions {
   onAlert?: (alert: Alert) => void;
   /** Called about every 10,000 input items with the number of files started so far. */
   onProgress?: (progress: { events: number; filesStarted: number }) => void;
+  /**
+   * Worker threads that read, parse and triage files (pool.ts); 0 (the default) does it all on this
+   * thread. Either way the alerts are the same. Ignored with `source` or with `rules` other than
+   * rules/index.ts's list (rules are code and cannot be sent to a worker).
+   */
+  workers?: number;
+  /** The workers' entry module (default lib/replay/triage-worker.mjs, which loads the TypeScript). */
+  workerEntry?: URL | string;
 }
 
 export interface ReplaySummary {
@@ -72,19 +82,22 @@ export function selectRules(all: readonly Rule[], ruleIds: string[] | undefined,
   return all.filter((r) => staged || r.status === 'live');
 }
 
-/** A raw record's or envelope's own time, read before wrapping so ordering needs no extra pass. */
-function timeOfItem(item: SourceItem): number | undefined {
-  if (item.kind !== 'event' || typeof item.value !== 'object' || item.value === null) return undefined;
-  const v = item.value as { eventTime?: unknown; time?: unknown; detail?: { eventTime?: unknown } };
-  const ms = parseTime(v.eventTime) ?? parseTime(v.detail?.eventTime) ?? parseTime(v.time);
-  return ms;
+/** The rules a replay runs, from the same settings on the main thread and in workers. */
+export function selectReplayRules(all: readonly Rule[], opts: { ruleIds?: string[]; staged?: boolean; overrides?: RuleTuningConfig }): Rule[] {
+  const tuned = opts.overrides ? applyTuning(all, opts.overrides) : all;
+  return selectRules(tuned, opts.ruleIds, opts.staged ?? false);
+}
+
+async function* triagedInline(batches: AsyncIterable<SourceItem[]>, rules: readonly Rule[]): AsyncGenerator<Triaged[]> {
+  const compiled = compileRules(rules);
+  for await (const batch of batches) yield batch.map((item) => triage(compiled, item));
 }
 
 export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
   const started = performance.now();
-  const { rules: allRules = (await import('../../rules/index.js')).rules } = opts;
-  const tuned = opts.overrides ? applyTuning(allRules, opts.overrides) : allRules;
-  const rules = selectRules(tuned, opts.ruleIds, opts.staged ?? false);
+  const canonical = (await import('../../rules/index.js')).rules;
+  const allRules = opts.rules ?? canonical;
+  const rules = selectReplayRules(allRules, opts);
   const allowlist = opts.overrides ? createAllowlist(opts.overrides) : undefined;
   const lateness = opts.allowedLatenessMs ?? DEFAULT_ALLOWED_LATENESS_MS;
   const clock = createWatermarkClock();
@@ -124,47 +137,67 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
 
   let filesStarted = 0;
   let seen = 0;
-  const sources = opts.source ?? readSourceBatches(opts.paths, { onFile: () => void (filesStarted += 1) });
-  // Batches, not events, cross async steps; ordering reads the raw time, wrapping happens after it.
-  const ordered = (opts.order ?? 'event-time') === 'event-time' ? orderBatchesByEventTime(sources, { timeOf: timeOfItem, maxLatenessMs: REORDER_MS }) : sources;
+  const onFile = () => void (filesStarted += 1);
+  // Workers load the rules themselves: only the project's own list can be replayed in them.
+  const workers = opts.source || allRules !== canonical ? 0 : Math.max(0, Math.floor(opts.workers ?? 0));
+  const triaged =
+    workers > 0
+      ? triagedFromWorkers(opts.paths, { staged: opts.staged ?? false, ...(opts.ruleIds ? { ruleIds: opts.ruleIds } : {}), ...(opts.overrides ? { overrides: opts.overrides } : {}) }, workers, onFile, opts.workerEntry)
+      : triagedInline(opts.source ?? readSourceBatches(opts.paths, { onFile }), rules);
+  // Batches, not events, cross async steps; ordering reads the raw time, wrapping happened in triage.
+  const ordered = (opts.order ?? 'event-time') === 'event-time' ? orderBatchesByEventTime(triaged, { timeOf: timeOfTriaged, maxLatenessMs: REORDER_MS }) : triaged;
   const since = opts.since?.getTime() ?? -Infinity;
   const until = opts.until?.getTime() ?? Infinity;
+  const malformed = (reason: string) => {
+    summary.malformed += 1;
+    if (summary.malformedReasons.length < MAX_REASONS) summary.malformedReasons.push(reason);
+  };
 
   for await (const batch of ordered) for (const item of batch) {
     seen += 1;
     if (opts.onProgress && seen % 10_000 === 0) opts.onProgress({ events: summary.events, filesStarted });
-    if (item.kind === 'error') {
+    // Most events: no rule matches, only their time matters (the clock, the range, flushing).
+    let time: number | undefined;
+    if (typeof item === 'number') time = Number.isNaN(item) ? undefined : item;
+    else if (item.kind === 'times') time = item.event;
+    else if (item.kind === 'error') {
       summary.fileErrors.push({ path: item.path, reason: item.reason });
       continue;
-    }
-    const event = asEnvelope(item.value);
-    if (!event) {
-      summary.malformed += 1;
-      if (summary.malformedReasons.length < MAX_REASONS) summary.malformedReasons.push(`${item.origin.path}#${item.origin.index}: not an EventBridge envelope or CloudTrail record`);
+    } else if (item.kind === 'not-envelope') {
+      malformed(`${item.origin}: not an EventBridge envelope or CloudTrail record`);
       continue;
     }
-    const ms = parseTime(event.detail.eventTime) ?? parseTime(event.time) ?? Number.NaN;
-    if (ms < since || ms >= until) {
-      summary.skipped += 1;
-      continue;
+    if (typeof item === 'number' || item.kind === 'times') {
+      const ms = time ?? Number.NaN;
+      if (ms < since || ms >= until) {
+        summary.skipped += 1;
+        continue;
+      }
+      summary.events += 1;
+      if (time !== undefined) clock.observe(time);
+    } else {
+      const ms = parseTime(item.event.detail?.eventTime) ?? parseTime(item.event.time) ?? Number.NaN;
+      if (ms < since || ms >= until) {
+        summary.skipped += 1;
+        continue;
+      }
+      summary.events += 1;
+      const result = await detector.process(item.event);
+      if (result.malformed) {
+        malformed(`${result.eventId ?? '?'}: ${result.malformed}`);
+        continue;
+      }
+      if (result.matched.length) summary.matchedEvents += 1;
+      for (const id of result.matched) {
+        const stats = summary.perRule[id];
+        if (stats) stats.matched += 1;
+      }
+      for (const { ruleId, reason } of result.allowlisted) {
+        const reasons = (summary.allowlisted[ruleId] ??= {});
+        reasons[reason] = (reasons[reason] ?? 0) + 1;
+      }
+      for (const alert of result.alerts) emit(alert);
     }
-    summary.events += 1;
-    const result = await detector.process(event);
-    if (result.malformed) {
-      summary.malformed += 1;
-      if (summary.malformedReasons.length < MAX_REASONS) summary.malformedReasons.push(`${result.eventId ?? '?'}: ${result.malformed}`);
-      continue;
-    }
-    if (result.matched.length) summary.matchedEvents += 1;
-    for (const id of result.matched) {
-      const stats = summary.perRule[id];
-      if (stats) stats.matched += 1;
-    }
-    for (const { ruleId, reason } of result.allowlisted) {
-      const reasons = (summary.allowlisted[ruleId] ??= {});
-      reasons[reason] = (reasons[reason] ?? 0) + 1;
-    }
-    for (const alert of result.alerts) emit(alert);
     if (clock.now() - lastFlush >= BUCKET_MS) await flush(clock.now());
   }
   // The end of history closes every incident: send the follow-ups still owed.

@@ -132,6 +132,11 @@ export async function listInputFiles(paths: string[]): Promise<string[]> {
   return (await collect(paths)).files;
 }
 
+/** The files readSources will read, in its order, and the paths it could not list (as error items). */
+export async function listInputs(paths: string[]): Promise<{ files: string[]; errors: SourceItem[] }> {
+  return collect(paths);
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Errors
 

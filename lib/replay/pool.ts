@@ -1,0 +1,101 @@
+import { Worker } from 'node:worker_threads';
+import type { RuleTuningConfig } from '../config/tuning.js';
+import { listInputs, reasonOf } from './sources.js';
+import type { Triaged } from './triage.js';
+
+/**
+ * Replay on several cores: worker threads read, inflate, parse and triage whole files (triage.ts);
+ * the main thread gets each file's triaged batches back in file order and does what must be done in
+ * one place, in order: event-time ordering, state, alerts. Files are handed out as workers finish
+ * them, with a bounded number in flight, so memory stays a few files' worth however long the history.
+ */
+export interface WorkerSetup {
+  ruleIds?: string[];
+  staged: boolean;
+  overrides?: RuleTuningConfig;
+}
+export interface WorkerRequest {
+  file: string;
+  seq: number;
+}
+export interface WorkerResponse {
+  seq: number;
+  items: Triaged[];
+  done: boolean;
+  /** An unexpected failure while reading the file (not a corrupt file: that is an error item). */
+  failure?: string;
+}
+
+const WORKER_ENTRY = new URL('./triage-worker.mjs', import.meta.url);
+/** Files assigned per worker ahead of the one being consumed: enough to keep every worker busy. */
+const AHEAD_PER_WORKER = 2;
+
+interface FileState {
+  batches: Triaged[][];
+  done: boolean;
+}
+
+export async function* triagedFromWorkers(
+  paths: string[],
+  setup: WorkerSetup,
+  count: number,
+  onFile?: (path: string) => void,
+  /** The worker's entry module; a bundled replay (bench/) passes its own bundle of triage-worker.ts. */
+  entry: URL | string = WORKER_ENTRY,
+): AsyncGenerator<Triaged[]> {
+  const { files, errors } = await listInputs(paths);
+  const listingErrors = errors.flatMap((e): Triaged[] => (e.kind === 'error' ? [{ kind: 'error', path: e.path, reason: e.reason }] : []));
+  if (listingErrors.length) yield listingErrors;
+  if (files.length === 0) return;
+
+  const workers = Array.from({ length: Math.min(count, files.length) }, () => new Worker(entry, { workerData: setup }));
+  const states = new Map<number, FileState>();
+  let wake: (() => void) | undefined;
+  let crash: Error | undefined;
+  let next = 0;
+  const assign = (worker: Worker) => {
+    if (next >= files.length) return;
+    states.set(next, { batches: [], done: false });
+    worker.postMessage({ file: files[next] as string, seq: next } satisfies WorkerRequest);
+    next += 1;
+  };
+  for (const worker of workers) {
+    worker.on('message', (response: WorkerResponse) => {
+      const state = states.get(response.seq);
+      if (!state) return;
+      if (response.items.length) state.batches.push(response.items);
+      if (response.failure !== undefined) state.batches.push([{ kind: 'error', path: files[response.seq] as string, reason: response.failure }]);
+      if (response.done) {
+        state.done = true;
+        assign(worker);
+      }
+      wake?.();
+    });
+    worker.on('error', (error) => {
+      crash = error;
+      wake?.();
+    });
+    for (let i = 0; i < AHEAD_PER_WORKER; i++) assign(worker);
+  }
+
+  try {
+    for (let seq = 0; seq < files.length; seq++) {
+      onFile?.(files[seq] as string);
+      for (;;) {
+        if (crash) throw new Error(`a replay worker failed: ${reasonOf(crash)}`, { cause: crash });
+        const state = states.get(seq);
+        if (state === undefined) throw new Error(`replay file ${seq} was never assigned`);
+        const batch = state.batches.shift();
+        if (batch) {
+          yield batch;
+          continue;
+        }
+        if (state.done) break;
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
+      states.delete(seq);
+    }
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}

@@ -1,0 +1,36 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { compileRules } from '../engine.js';
+import type { Rule } from '../rule.js';
+import { readSourceBatches } from './sources.js';
+import { triage } from './triage.js';
+import type { WorkerRequest, WorkerResponse, WorkerSetup } from './pool.js';
+
+/**
+ * A replay worker: reads, inflates and parses the files it is given and triages every record
+ * (triage.ts), posting each batch back with the file's sequence number. Rules are code, so the worker
+ * loads and selects them itself from the same settings as the main thread.
+ */
+const setup = workerData as WorkerSetup;
+const port = parentPort;
+if (!port) throw new Error('triage-worker.ts runs as a worker thread');
+
+const { rules: all } = (await import('../../rules/index.js')) as { rules: readonly Rule[] };
+const { selectReplayRules } = await import('./run.js');
+const compiled = compileRules(selectReplayRules(all, setup));
+
+async function handle(request: WorkerRequest): Promise<void> {
+  try {
+    for await (const batch of readSourceBatches([request.file])) {
+      port?.postMessage({ seq: request.seq, items: batch.map((item) => triage(compiled, item)), done: false } satisfies WorkerResponse);
+    }
+    port?.postMessage({ seq: request.seq, items: [], done: true } satisfies WorkerResponse);
+  } catch (error) {
+    port?.postMessage({ seq: request.seq, items: [], done: true, failure: (error as Error)?.message ?? String(error) } satisfies WorkerResponse);
+  }
+}
+
+// One file at a time, in the order given: the main thread consumes files in sequence.
+let queue = Promise.resolve();
+port.on('message', (request: WorkerRequest) => {
+  queue = queue.then(() => handle(request));
+});
