@@ -4,6 +4,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Context } from 'aws-lambda';
+import { canaryFromEnv, handleCanary, type CanarySummary } from '../lib/canary/recognize.js';
 import { handleEvent, type HandleSummary, type MetricSink } from '../lib/handle.js';
 import { runtimeFromEnv } from '../lib/runtime.js';
 import { chooseTransport } from '../lib/transport/choose.js';
@@ -21,12 +22,15 @@ const metricSink: MetricSink = {
   },
 };
 const runtime = runtimeFromEnv(rules);
+const canary = canaryFromEnv(process.env);
 
 /** EventBridge -> one CloudTrail event -> alerts on SNS. */
-export const handler = middy<unknown, HandleSummary, Error, Context>()
+export const handler = middy<unknown, HandleSummary | CanarySummary, Error, Context>()
   // No logEvent: events carry IPs, ARNs and attacker-chosen text.
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
   .handler(async (event, context) =>
+    // The canary proves the pipeline is alive; it is measured, never evaluated or alerted.
+    handleCanary(event, canary, { log: logger, metrics: metricSink }, Date.now()) ??
     handleEvent(event, { detector: runtime.detector, transport: chooseTransport(process.env, context), log: logger, metrics: metricSink }),
   );

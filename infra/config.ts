@@ -94,8 +94,8 @@ const schema = z.strictObject({
       bus: z.string().regex(/^[A-Za-z0-9._\-/]{1,256}$/).default('default'),
     })
     .default({ enabled: false, bus: 'default' }),
-  /** The pipeline canary (monitoring); read by the health resources. */
-  canary: z.boolean().default(false),
+  /** The pipeline canary (lib/infra/health.ts): on unless a stage turns it off. */
+  canary: z.boolean().default(true),
 });
 
 type Parsed = z.infer<typeof schema>;

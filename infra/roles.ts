@@ -27,6 +27,14 @@ export const ids = {
 
 const publishAlerts: Statement = { Sid: 'PublishAlerts', Effect: 'Allow', Action: 'sns:Publish', Resource: { Ref: ids.topic } };
 const readWriteState: Statement = { Sid: 'State', Effect: 'Allow', Action: STATE_ACTIONS, Resource: { 'Fn::GetAtt': [ids.table, 'Arn'] } };
+/** The topic is encrypted with the stack's key (infra/health.yml): publishing uses it, through SNS only. */
+const useAlertKey: Statement = {
+  Sid: 'AlertTopicKey',
+  Effect: 'Allow',
+  Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+  Resource: { 'Fn::GetAtt': ['TrailwatchAlertKey', 'Arn'] },
+  Condition: { StringEquals: { 'kms:ViaService': sub('sns.${AWS::Region}.amazonaws.com') } },
+};
 /** Lambda's on-failure destination sends with the function's own role. */
 const deadLetter: Statement = { Sid: 'DeadLetter', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': [ids.dlq, 'Arn'] } };
 
@@ -99,9 +107,9 @@ export const ROLE_IDS = { detect: 'TrailwatchDetectRole', flush: 'TrailwatchFlus
 export function functionRoles(opts: RoleOptions): Record<string, CfnResource> {
   const fn = (name: string) => `trailwatch-${opts.stage}-${name}`;
   return {
-    [ROLE_IDS.detect]: lambdaRole(fn('detect'), [publishAlerts, readWriteState, deadLetter]),
+    [ROLE_IDS.detect]: lambdaRole(fn('detect'), [publishAlerts, useAlertKey, readWriteState, deadLetter]),
     // Follow-ups read and close incidents in the same table, and publish like detect.
-    [ROLE_IDS.flush]: lambdaRole(fn('flush'), [publishAlerts, readWriteState, deadLetter]),
+    [ROLE_IDS.flush]: lambdaRole(fn('flush'), [publishAlerts, useAlertKey, readWriteState, deadLetter]),
     [ROLE_IDS.slack]: lambdaRole(fn('slack'), [...readParameters(opts.slackParameters), deadLetter]),
   };
 }

@@ -1,5 +1,6 @@
 import { applyTuning, parseRuleTuning } from '../lib/config/tuning.js';
 import { eventBridgeResources, type CfnResource } from '../lib/infra/eventbridge.js';
+import { healthResources, type FunctionConfig } from '../lib/infra/health.js';
 import { slackSubscriptionResources } from '../lib/infra/slack.js';
 import { emailSubscriptionResources } from '../lib/infra/subscriptions.js';
 import type { SlackRoute } from '../lib/slack-routes.js';
@@ -34,8 +35,15 @@ export function settings(config: DeployConfig): Record<string, string | boolean>
   };
 }
 
+/** What serverless.yml itself declares, for the resources that follow it (trailwatch's own health). */
+export interface ServiceFacts {
+  functions: Record<string, FunctionConfig>;
+  /** custom.canary: the canary's parameter and role names, which the detect function also gets. */
+  canary: { parameter: string; roleName: string };
+}
+
 /** The generated part of the CloudFormation template (the static part is infra/resources.yml). */
-export function generatedResources(config: DeployConfig, stage: string): { Resources: Record<string, CfnResource> } {
+export function generatedResources(config: DeployConfig, stage: string, service?: ServiceFacts): { Resources: Record<string, CfnResource> } {
   const routes = slackRoutes(config);
   return {
     Resources: {
@@ -51,6 +59,17 @@ export function generatedResources(config: DeployConfig, stage: string): { Resou
       ),
       ...slackSubscriptionResources({ routes, topicLogicalId: ids.topic, functionLogicalId: 'SlackLambdaFunction' }),
       ...functionRoles({ stage, slackParameters: routes.map((r) => r.parameter) }),
+      // Only with serverless.yml's functions (tests of the rules' resources pass none).
+      ...(service &&
+        healthResources({
+          stage,
+          functions: service.functions,
+          topicLogicalId: ids.topic,
+          deadLetterQueueLogicalId: ids.dlq,
+          detectFunctionKey: 'detect',
+          deliveryDelayAlarmMinutes: 20,
+          canary: { enabled: config.canary, silenceMinutes: 30, parameterName: service.canary.parameter, roleName: service.canary.roleName, functionKey: 'canary' },
+        })),
     },
   };
 }

@@ -22,7 +22,7 @@ describe('trailwatch.<stage>.yml', () => {
       forwarder: { globalEvents: true, regions: [] },
       trail: { enabled: false },
       eventBridgeOutput: { enabled: false },
-      canary: false,
+      canary: true,
     });
     expect(config.organization).toBeUndefined();
   });
@@ -46,7 +46,7 @@ describe('trailwatch.<stage>.yml', () => {
       allowedLatenessMinutes: '45',
       ruleTuning: '{"s3-mass-delete":{"dedupeMinutes":90}}',
       slackRoutes: '[{"parameter":"/a/b","minSeverity":"medium","rules":["iam-user-deleted"]}]',
-      canary: false,
+      canary: true,
     });
   });
 

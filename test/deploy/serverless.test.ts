@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { functionPolicyBytes, MAX_FUNCTION_POLICY_BYTES, READ_ONLY_STATE } from '../../lib/infra/eventbridge.js';
+import { healthRuleNames } from '../../lib/infra/health.js';
 import { rules } from '../../rules/index.js';
+import { describeHealthTemplate } from './health-template.js';
 import { serverless } from './serverless.js';
 
 type Template = { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
@@ -22,7 +24,7 @@ const ofType = (type: string) => Object.entries(template.Resources).filter(([, r
 
 describe('serverless package (offline, no credentials)', () => {
   it('deploys one EventBridge rule per detection, whose pattern is the rule file\'s', () => {
-    const deployed = ofType('AWS::Events::Rule').filter(([, r]) => String(r.Properties.Name ?? '').startsWith('trailwatch-ci-'));
+    const deployed = ofType('AWS::Events::Rule').filter(([, r]) => String(r.Properties.Name ?? '').startsWith('trailwatch-ci-') && !healthRuleNames('ci').includes(String(r.Properties.Name)));
     expect(deployed.map(([, r]) => r.Properties.Name).sort()).toEqual(rules.map((r) => `trailwatch-ci-${r.id}`).sort());
     for (const rule of rules) {
       const [, resource] = deployed.find(([, r]) => r.Properties.Name === `trailwatch-ci-${rule.id}`) ?? [];
@@ -36,7 +38,8 @@ describe('serverless package (offline, no credentials)', () => {
 
   it('lets EventBridge invoke the function from exactly the generated rules, each named by its own ARN', () => {
     const permissions = ofType('AWS::Lambda::Permission').filter(([, r]) => r.Properties.Principal === 'events.amazonaws.com' && JSON.stringify(r.Properties.FunctionName).includes('DetectLambdaFunction'));
-    const ruleIds = ofType('AWS::Events::Rule').filter(([, r]) => String(r.Properties.Name ?? '').startsWith('trailwatch-ci-')).map(([id]) => id);
+    const targetsDetect = (r: { Properties: Record<string, unknown> }) => JSON.stringify(r.Properties.Targets).includes('"DetectLambdaFunction"');
+    const ruleIds = ofType('AWS::Events::Rule').filter(([, r]) => String(r.Properties.Name ?? '').startsWith('trailwatch-ci-') && targetsDetect(r)).map(([id]) => id);
     expect(permissions.map(([, r]) => r.Properties.SourceArn)).toEqual(ruleIds.map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] })));
     expect(JSON.stringify(permissions)).not.toContain('*');
     expect(functionPolicyBytes(rules.map((r) => r.id), 'ci')).toBeLessThan(MAX_FUNCTION_POLICY_BYTES);
@@ -68,6 +71,8 @@ describe('serverless package (offline, no credentials)', () => {
     expect(schedule).toBeDefined();
   });
 });
+
+describeHealthTemplate(() => template, 'ci');
 
 const state = mkdtempSync(join(tmpdir(), 'trailwatch-invoke-'));
 afterAll(() => rmSync(state, { recursive: true, force: true }));

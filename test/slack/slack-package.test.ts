@@ -73,7 +73,9 @@ describe.sequential('serverless package with and without Slack (offline)', () =>
     expect(JSON.stringify(ssm?.Resource)).toContain(':parameter/trailwatch/slack-webhook');
     const kms = statements(t, 'TrailwatchSlackRole').find((s) => JSON.stringify(s.Action).includes('kms:Decrypt'));
     expect(JSON.stringify(kms?.Condition)).toContain('parameter/trailwatch/slack-webhook');
-    for (const role of ['TrailwatchDetectRole', 'TrailwatchFlushRole']) expect(JSON.stringify(statements(t, role))).not.toMatch(/ssm:|kms:|:parameter/);
+    // Their only KMS use is the alert topic's own key, through SNS (checked in test/deploy/health-template.ts).
+    const besidesAlertKey = (role: string) => statements(t, role).filter((s) => s.Sid !== 'AlertTopicKey');
+    for (const role of ['TrailwatchDetectRole', 'TrailwatchFlushRole']) expect(JSON.stringify(besidesAlertKey(role))).not.toMatch(/ssm:|kms:|:parameter/);
     expect(t.Resources.SlackLambdaFunction?.Properties).toMatchObject({ Runtime: 'nodejs24.x', Handler: 'functions/slack.handler', ReservedConcurrentExecutions: 1 });
     expect(Object.values(t.Resources).find((r) => r.Type === 'AWS::Lambda::EventInvokeConfig' && JSON.stringify(r.Properties.FunctionName).includes('SlackLambdaFunction'))?.Properties).toMatchObject({
       MaximumRetryAttempts: 2,
