@@ -96,6 +96,15 @@ const schema = z.strictObject({
     .default({ enabled: false, bus: 'default' }),
   /** The pipeline canary (lib/infra/health.ts): on unless a stage turns it off. */
   canary: z.boolean().default(true),
+  /** Thresholds of trailwatch's own alarms (lib/infra/health.ts), in whole 5-minute alarm periods. */
+  alarms: z
+    .strictObject({
+      /** p99 of the delay from API call to detection above this for 15 minutes alarms. */
+      deliveryDelayMinutes: z.number().int().min(5).max(1440).multipleOf(5).default(20),
+      /** No canary detected for this long: "trailwatch is blind". */
+      canarySilenceMinutes: z.number().int().min(10).max(1440).multipleOf(5).default(30),
+    })
+    .default({ deliveryDelayMinutes: 20, canarySilenceMinutes: 30 }),
 });
 
 type Parsed = z.infer<typeof schema>;

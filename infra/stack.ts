@@ -67,8 +67,8 @@ export function generatedResources(config: DeployConfig, stage: string, service?
           topicLogicalId: ids.topic,
           deadLetterQueueLogicalId: ids.dlq,
           detectFunctionKey: 'detect',
-          deliveryDelayAlarmMinutes: 20,
-          canary: { enabled: config.canary, silenceMinutes: 30, parameterName: service.canary.parameter, roleName: service.canary.roleName, functionKey: 'canary' },
+          deliveryDelayAlarmMinutes: config.alarms.deliveryDelayMinutes,
+          canary: { enabled: config.canary, silenceMinutes: config.alarms.canarySilenceMinutes, parameterName: service.canary.parameter, roleName: service.canary.roleName, functionKey: 'canary' },
         })),
     },
   };

@@ -17,7 +17,7 @@ export interface FunctionConfig {
 }
 
 export interface CanaryOptions {
-  /** `canary` deploy parameter: on unless `false`. */
+  /** `canary` in trailwatch.<stage>.yml (default true). */
   enabled: boolean;
   /** Alarm when no canary has been detected for this long. */
   silenceMinutes: number;
@@ -35,7 +35,7 @@ export interface HealthOptions {
   topicLogicalId: string;
   deadLetterQueueLogicalId: string;
   detectFunctionKey: string;
-  /** `deliveryDelayAlarmMinutes`: p99 of DeliveryDelay above this for 15 minutes alarms. */
+  /** `alarms.deliveryDelayMinutes`: p99 of DeliveryDelay above this for 15 minutes alarms. */
   deliveryDelayAlarmMinutes: number;
   canary: CanaryOptions;
 }
@@ -51,23 +51,6 @@ export const canaryRuleName = (stage: string): string => `${ruleNamePrefix(stage
 export const canaryScheduleName = (stage: string): string => `${ruleNamePrefix(stage)}health-canary-schedule`;
 /** Our EventBridge rules that are not detections (test/deploy tells them apart by these names). */
 export const healthRuleNames = (stage: string): string[] => [canaryRuleName(stage), canaryScheduleName(stage)];
-
-/** `canary` deploy parameter: anything but true/false is a typo, refused at package time. */
-export function parseCanaryEnabled(raw: unknown): boolean {
-  const value = String(raw ?? 'true').trim();
-  if (value === 'true' || value === '') return true;
-  if (value === 'false') return false;
-  throw new Error(`canary: "${value}" is neither true nor false`);
-}
-
-/** Minutes for an alarm, a whole number of 5-minute periods within CloudWatch's one-day window. */
-export function parseAlarmMinutes(name: string, raw: unknown, fallback: number): number {
-  const value = raw === undefined || raw === '' ? fallback : Number(raw);
-  if (!Number.isInteger(value) || value < 5 || value > 1440 || value % 5 !== 0) {
-    throw new Error(`${name}: "${String(raw)}" must be a multiple of 5 minutes between 5 and 1440`);
-  }
-  return value;
-}
 
 const isIntrinsic = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && Object.keys(v).length === 1 && /^(Ref|Fn::.+)$/.test(Object.keys(v)[0] ?? '');
