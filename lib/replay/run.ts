@@ -7,6 +7,7 @@ import { flushDue } from '../followups.js';
 import { BUCKET_MS, createIncidentPolicy } from '../incidents.js';
 import type { Rule } from '../rule.js';
 import { createEmbeddedStore } from '../state/embedded-store.js';
+import type { StoreCallCounts } from '../state/store.js';
 import { createAllowlist } from '../suppress.js';
 import { orderBatchesByEventTime } from './order.js';
 import { triagedFromWorkers } from './pool.js';
@@ -43,6 +44,8 @@ export interface ReplayOptions {
    * rules/index.ts's list (rules are code and cannot be sent to a worker).
    */
   workers?: number;
+  /** Counts the state operations (each one DynamoDB request when deployed): bench/cost.ts prices them. */
+  storeCounts?: StoreCallCounts;
   /** The workers' entry module (default lib/replay/triage-worker.mjs, which loads the TypeScript). */
   workerEntry?: URL | string;
 }
@@ -101,7 +104,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
   const allowlist = opts.overrides ? createAllowlist(opts.overrides) : undefined;
   const lateness = opts.allowedLatenessMs ?? DEFAULT_ALLOWED_LATENESS_MS;
   const clock = createWatermarkClock();
-  const store = createEmbeddedStore({ now: clock.now });
+  const store = createEmbeddedStore({ now: clock.now, ...(opts.storeCounts ? { counts: opts.storeCounts } : {}) });
   const detector = createDetector({
     rules,
     clock: clock.now,
