@@ -2,10 +2,15 @@ import { actorOf, errorCodeOf, principalName, requestParam } from '../lib/cloudt
 import { DETAIL_TYPES } from '../lib/cloudtrail/types.js';
 import type { Rule } from '../lib/rule.js';
 
-const TAMPERING_CALLS = ['StopLogging', 'DeleteTrail', 'UpdateTrail', 'PutEventSelectors'] as const;
+/**
+ * What blinds the trail (and so trailwatch): stop, delete, reconfigure, narrow the selectors; and for
+ * CloudTrail Lake, stop ingestion into or delete an event data store. Other CloudTrail configuration
+ * changes (CreateTrail, StartLogging, ...) are the low-severity CIS 4.5 record, cloudtrail-config-changed.
+ */
+const TAMPERING_CALLS = ['StopLogging', 'DeleteTrail', 'UpdateTrail', 'PutEventSelectors', 'StopEventDataStoreIngestion', 'DeleteEventDataStore'] as const;
 
 const trailOf = (record: Parameters<Rule['summarize']>[0]): string =>
-  requestParam(record, 'name') ?? requestParam(record, 'trailName') ?? '(unknown trail)';
+  requestParam(record, 'name') ?? requestParam(record, 'trailName') ?? requestParam(record, 'eventDataStore') ?? '(unknown trail)';
 
 export const cloudtrailTampering: Rule = {
   id: 'cloudtrail-tampering',
@@ -13,7 +18,8 @@ export const cloudtrailTampering: Rule = {
   severity: 'high',
   status: 'live',
   description:
-    'A trail was stopped, deleted, reconfigured or had its event selectors changed. Every detection in ' +
+    'A trail was stopped, deleted, reconfigured or had its event selectors changed, or a CloudTrail Lake ' +
+    'event data store was stopped or deleted. Every detection in ' +
     'trailwatch depends on the trail: this is how an attacker blinds it. Refused attempts alert too: ' +
     'somebody tried.',
   runbook:
@@ -23,6 +29,7 @@ export const cloudtrailTampering: Rule = {
   references: [
     'https://docs.aws.amazon.com/awscloudtrail/latest/userguide/best-practices-security.html',
     'https://attack.mitre.org/techniques/T1562/008/',
+    'https://github.com/elastic/detection-rules/blob/main/rules/integrations/aws/defense_evasion_cloudtrail_logging_suspended.toml',
   ],
   mitre: ['TA0005:T1562.008'],
   cis: ['4.5'],

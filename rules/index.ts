@@ -26,6 +26,28 @@ import { ssmParameterBulkDecrypt } from './ssm-parameter-bulk-decrypt.rule.js';
 import { ssmSendCommand } from './ssm-send-command.rule.js';
 import { ssmStartSession } from './ssm-start-session.rule.js';
 
+// Logging, defenses, network, KMS, Config, GuardDuty, Lambda, Bedrock (rules-infra).
+import { adminPortOpenToInternet } from './admin-port-open-to-internet.rule.js';
+import { bedrockFirstInvocation } from './bedrock-first-invocation.rule.js';
+import { bedrockModelAccessEnabled } from './bedrock-model-access-enabled.rule.js';
+import { cloudtrailConfigChanged } from './cloudtrail-config-changed.rule.js';
+import { configChanged } from './config-changed.rule.js';
+import { configRecordingStopped } from './config-recording-stopped.rule.js';
+import { dnsQueryLoggingDeleted } from './dns-query-logging-deleted.rule.js';
+import { guarddutyDisabled } from './guardduty-disabled.rule.js';
+import { guarddutyFindingsSuppressed } from './guardduty-findings-suppressed.rule.js';
+import { kmsKeyDisabledOrDeleted } from './kms-key-disabled-or-deleted.rule.js';
+import { lambdaCodeOverwritten } from './lambda-code-overwritten.rule.js';
+import { lambdaFunctionPublic } from './lambda-function-public.rule.js';
+import { lambdaLayerAdded } from './lambda-layer-added.rule.js';
+import { networkAclChanged } from './network-acl-changed.rule.js';
+import { networkGatewayChanged } from './network-gateway-changed.rule.js';
+import { portOpenToInternet } from './port-open-to-internet.rule.js';
+import { routeTableChanged } from './route-table-changed.rule.js';
+import { securityGroupChanged } from './security-group-changed.rule.js';
+import { vpcChanged } from './vpc-changed.rule.js';
+import { vpcFlowLogsDeleted } from './vpc-flow-logs-deleted.rule.js';
+
 /** Every detection, explicitly: adding a rule means adding it here (no registration by import). */
 export const rules: readonly Rule[] = [
   cloudtrailTampering,
@@ -54,4 +76,25 @@ export const rules: readonly Rule[] = [
   ssmParameterBulkDecrypt,
   ssmSendCommand,
   ssmStartSession,
+  // Logging and defenses, network, KMS, Config, GuardDuty, Lambda, Bedrock.
+  cloudtrailConfigChanged,
+  kmsKeyDisabledOrDeleted,
+  configChanged,
+  configRecordingStopped,
+  guarddutyDisabled,
+  guarddutyFindingsSuppressed,
+  vpcFlowLogsDeleted,
+  dnsQueryLoggingDeleted,
+  securityGroupChanged,
+  networkAclChanged,
+  networkGatewayChanged,
+  routeTableChanged,
+  vpcChanged,
+  adminPortOpenToInternet,
+  portOpenToInternet,
+  lambdaFunctionPublic,
+  lambdaCodeOverwritten,
+  lambdaLayerAdded,
+  bedrockModelAccessEnabled,
+  bedrockFirstInvocation,
 ];

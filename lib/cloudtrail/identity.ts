@@ -170,3 +170,42 @@ export function isServiceCall(record: CloudTrailRecord): boolean {
   const identity = record.userIdentity;
   return identity?.type === 'AWSService' || str(identity?.invokedBy) !== undefined;
 }
+
+/**
+ * AWS acting for the account rather than a person or a workload: the service itself (`AWSService`) or
+ * a service-linked role (`AWSServiceRoleFor*`, which only its service can assume). Narrower than
+ * `isServiceCall`: a CloudFormation deploy (`invokedBy` set, the deploy role's identity) is still a
+ * change somebody made, and change monitoring must see it. Security Hub or Config managing their own
+ * resources are skipped: nobody can act through them, and they make hundreds of calls a day.
+ */
+export function isServiceOrServiceLinkedRole(record: CloudTrailRecord): boolean {
+  const identity = record.userIdentity;
+  if (!identity || typeof identity !== 'object') return false;
+  if (identity.type === 'AWSService') return true;
+  const role = identity.sessionContext?.sessionIssuer?.userName;
+  return identity.type === 'AssumedRole' && typeof role === 'string' && role.startsWith('AWSServiceRoleFor');
+}
+
+/**
+ * Credentials a deploy pipeline should not be using: an IAM user's long-term key (or a federation
+ * token minted from one) and root. These are what leak and get stolen; CI/CD and engineers normally
+ * act through roles.
+ */
+export function usesLongTermCredentials(record: CloudTrailRecord): boolean {
+  const type = record.userIdentity?.type;
+  return type === 'IAMUser' || type === 'Root' || type === 'FederatedUser';
+}
+
+/** Lambda logs API versions in event names: `UpdateFunctionCode20150331v2` -> `UpdateFunctionCode`. */
+export function apiName(eventName: string | undefined): string {
+  return (eventName ?? '').replace(/\d{8}(v\d+)?$/, '');
+}
+
+/** The first non-empty string among requestParameters fields, for naming the resource a call changed. */
+export function firstRequestParam(record: CloudTrailRecord, names: readonly string[]): string | undefined {
+  for (const name of names) {
+    const value = requestParam(record, name);
+    if (value !== undefined) return value;
+  }
+  return undefined;
+}

@@ -177,7 +177,7 @@ describe('trailwatch hunt', () => {
     const { code, out } = await cli('hunt', 'cloudtrail-tampering', '--table', 'cloudtrail_logs', '--since', '2026-11-01', '--until', '2026-11-08');
     expect(code).toBe(0);
     expect(out).toContain('FROM "default"."cloudtrail_logs"');
-    expect(out).toContain("eventname IN ('StopLogging', 'DeleteTrail', 'UpdateTrail', 'PutEventSelectors')");
+    expect(out).toContain("eventname IN ('StopLogging', 'DeleteTrail', 'UpdateTrail', 'PutEventSelectors', 'StopEventDataStoreIngestion', 'DeleteEventDataStore')");
     expect(out).toContain("eventtime >= '2026-11-01T00:00:00Z'");
   });
 
