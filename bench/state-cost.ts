@@ -37,7 +37,7 @@ export async function measureStateCost(): Promise<PathCost[]> {
   };
   const stop = stopSample[0] as object;
   const del = s3Sample[0] as object;
-  await step('unmatched event (filtered by EventBridge before Lambda; shown for completeness)', at({ ...stop, eventName: 'StartLogging' }, T0, 1));
+  await step('unmatched event (filtered by EventBridge before Lambda; shown for completeness)', at({ ...stop, eventName: 'AddTags' }, T0, 1));
   await step('grouped rule, first match of an incident (alerts)', at(stop, T0, 2));
   await step('grouped rule, later match in the incident (counted, not sent)', at(stop, T0 + 1000, 3));
   await step('any rule, duplicate delivery of the same event', at(stop, T0 + 1000, 3));

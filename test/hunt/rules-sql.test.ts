@@ -21,7 +21,7 @@ describe('hunt SQL for every rule in rules/', () => {
       [
         'SELECT eventtime, eventid, eventsource, eventname, awsregion, recipientaccountid, useridentity.arn AS principal, sourceipaddress, useragent, errorcode',
         'FROM "default"."cloudtrail_logs"',
-        "WHERE concat('aws.', split_part(eventsource, '.', 1)) = 'aws.cloudtrail' AND eventtype = 'AwsApiCall' AND eventsource = 'cloudtrail.amazonaws.com' AND eventname IN ('StopLogging', 'DeleteTrail', 'UpdateTrail', 'PutEventSelectors') AND eventtime >= '2026-11-01T00:00:00Z' AND eventtime < '2026-11-08T00:00:00Z'",
+        "WHERE concat('aws.', split_part(eventsource, '.', 1)) = 'aws.cloudtrail' AND eventtype = 'AwsApiCall' AND eventsource = 'cloudtrail.amazonaws.com' AND eventname IN ('StopLogging', 'DeleteTrail', 'UpdateTrail', 'PutEventSelectors', 'StopEventDataStoreIngestion', 'DeleteEventDataStore') AND eventtime >= '2026-11-01T00:00:00Z' AND eventtime < '2026-11-08T00:00:00Z'",
         'ORDER BY eventtime DESC',
         'LIMIT 1000',
       ].join('\n'),
