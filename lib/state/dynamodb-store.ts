@@ -248,14 +248,18 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): StateStore {
           TableName,
           Item: item,
           ReturnValues: 'ALL_OLD',
-          ...(conditionExpression ? { ConditionExpression: conditionExpression, ...b.params() } : {}),
+          ...(conditionExpression
+            ? { ConditionExpression: conditionExpression, ...b.params(), ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const }
+            : {}),
         }),
       );
       const old = out.Attributes && toStateItem(out.Attributes);
       return old && isLive(old, nowMs) ? { written: true, previous: old } : { written: true };
     } catch (error) {
-      if (isConditionalCheckFailed(error)) return { written: false };
-      throw error;
+      if (!isConditionalCheckFailed(error)) throw error;
+      // Real DynamoDB returns the item the condition failed on; dynalite does not, so read it then.
+      const current = error.Item ? fromAttributeValues(error.Item) : await getRaw(item);
+      return current && isLive(current, now()) ? { written: false, current } : { written: false };
     }
   }
 

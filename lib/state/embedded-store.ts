@@ -23,6 +23,7 @@ import {
   stateItemProblem,
   validateCondition,
   validateItem,
+  validateItemSize,
   validateKey,
   validateUpdateOps,
 } from './semantics.js';
@@ -170,7 +171,7 @@ class EmbeddedStateStore implements EmbeddedStore {
     await this.#ready();
     this.#count('writes');
     const current = this.#live(item);
-    if (!conditionHolds(current, condition)) return { written: false };
+    if (!conditionHolds(current, condition)) return current ? { written: false, current: { ...current } } : { written: false };
     this.#store({ ...item });
     await this.#afterWrite();
     return current ? { written: true, previous: current } : { written: true };
@@ -185,6 +186,7 @@ class EmbeddedStateStore implements EmbeddedStore {
     const current = this.#live(key);
     if (!conditionHolds(current, condition)) return undefined;
     const next = applyUpdateOps(current, key, ops);
+    validateItemSize(next);
     this.#store(next);
     await this.#afterWrite();
     return { ...next };
@@ -199,6 +201,7 @@ class EmbeddedStateStore implements EmbeddedStore {
   }
 
   async query(pk: string, range: { from?: string; to?: string; limit?: number } = {}): Promise<StateItem[]> {
+    validateKey({ pk, sk: range.from || range.to || '-' });
     await this.#ready();
     this.#count('reads');
     const partition = this.#partitions.get(pk);

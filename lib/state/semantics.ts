@@ -107,17 +107,53 @@ function isScalar(value: unknown): value is Scalar {
   return typeof value === 'string' || isFiniteNumber(value);
 }
 
+/** DynamoDB's limits, in UTF-8 bytes: partition key 2,048, sort key 1,024, whole item 400 KB. */
+export const MAX_PK_BYTES = 2048;
+export const MAX_SK_BYTES = 1024;
+export const MAX_ITEM_BYTES = 400 * 1024;
+
+/** A DynamoDB ValidationException's counterpart, so local runs fail where AWS would. */
+export class StateLimitError extends Error {
+  override readonly name = 'StateLimitError';
+}
+
+const utf8Bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
+/** A short, printable prefix of a key for error messages (keys can be long and hold event text). */
+const preview = (text: string): string => JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}...` : text);
+
 export function validateKey(key: StateKey): void {
   // DynamoDB rejects empty key strings; reject them here too so local runs catch it.
   if (typeof key.pk !== 'string' || key.pk === '' || typeof key.sk !== 'string' || key.sk === '') {
     throw new Error(`state key must have non-empty string pk and sk, got ${JSON.stringify({ pk: key.pk, sk: key.sk })}`);
   }
+  if (utf8Bytes(key.pk) > MAX_PK_BYTES) throw new StateLimitError(`partition key ${preview(key.pk)} is over ${MAX_PK_BYTES} bytes`);
+  if (utf8Bytes(key.sk) > MAX_SK_BYTES) throw new StateLimitError(`sort key ${preview(key.sk)} is over ${MAX_SK_BYTES} bytes`);
+}
+
+/**
+ * DynamoDB's item size: attribute names plus values, strings in UTF-8 bytes, numbers about one byte
+ * per two significant digits plus one.
+ */
+export function itemBytes(item: Readonly<Record<string, Scalar>>): number {
+  let bytes = 0;
+  for (const [name, value] of Object.entries(item)) {
+    bytes += utf8Bytes(name);
+    if (typeof value === 'string') bytes += utf8Bytes(value);
+    else bytes += Math.ceil(String(Math.abs(value)).replace(/e.*$/, '').replace('.', '').replace(/^0+/, '').length / 2) + 1;
+  }
+  return bytes;
 }
 
 export function validateItem(item: StateItem): void {
   validateKey(item);
   const problem = stateItemProblem(item);
   if (problem) throw new Error(`invalid state item ${item.pk}/${item.sk}: ${problem}`);
+  validateItemSize(item);
+}
+
+export function validateItemSize(item: StateItem): void {
+  const bytes = itemBytes(item);
+  if (bytes > MAX_ITEM_BYTES) throw new StateLimitError(`state item ${preview(item.pk)}/${preview(item.sk)} is ${bytes} bytes: item size over DynamoDB's ${MAX_ITEM_BYTES}`);
 }
 
 /** Why a value is not a StateItem, or undefined when it is one. */

@@ -49,8 +49,17 @@ export interface PutResult {
   written: boolean;
   /** The (unexpired) item that was replaced, when written over an existing one. */
   previous?: StateItem;
+  /**
+   * Not written: the live item the condition failed on (absent when it failed on a missing item).
+   * A claim that loses to an earlier one learns that claim's state without another request.
+   */
+  current?: StateItem;
 }
 
+/**
+ * Keys and items obey DynamoDB's limits (partition key 2,048 bytes, sort key 1,024 bytes, item 400 KB,
+ * all UTF-8): both adapters refuse more, the embedded one with a StateLimitError before writing.
+ */
 export interface StateStore {
   /** Writes the whole item when the condition holds (or unconditionally without one). */
   put(item: StateItem, condition?: Condition): Promise<PutResult>;

@@ -12,7 +12,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDynamoDbStore, createTableInput } from '../../lib/state/dynamodb-store.js';
 import { createEmbeddedStore } from '../../lib/state/embedded-store.js';
-import { compareSortKeys } from '../../lib/state/semantics.js';
+import { compareSortKeys, StateLimitError } from '../../lib/state/semantics.js';
 import type { Scalar, StateItem, StateStore, StoreCallCounts } from '../../lib/state/store.js';
 import { startDynalite, type DynaliteHarness } from './dynalite-harness.js';
 
@@ -59,7 +59,7 @@ function describeStoreContract(name: string, makeStore: MakeStore): void {
 
       it('absent: a second put of the same key is refused and leaves the first item', async () => {
         expect(await store.put(item('p', 's', { writer: 1 }), { kind: 'absent' })).toEqual({ written: true });
-        expect(await store.put(item('p', 's', { writer: 2 }), { kind: 'absent' })).toEqual({ written: false });
+        expect(await store.put(item('p', 's', { writer: 2 }), { kind: 'absent' })).toMatchObject({ written: false });
         expect(await store.get(key)).toEqual(item('p', 's', { writer: 1 }));
       });
 
@@ -67,7 +67,7 @@ function describeStoreContract(name: string, makeStore: MakeStore): void {
         await store.put(item('p', 's', { writer: 1 }, 10));
         clock = T0 + 9_999;
         expect(await store.get(key)).toEqual(item('p', 's', { writer: 1 }, 10));
-        expect(await store.put(item('p', 's', { writer: 2 }), { kind: 'absent' })).toEqual({ written: false });
+        expect(await store.put(item('p', 's', { writer: 2 }), { kind: 'absent' })).toMatchObject({ written: false });
 
         clock = T0 + 10_000;
         expect(await store.get(key)).toBeUndefined();
@@ -80,13 +80,13 @@ function describeStoreContract(name: string, makeStore: MakeStore): void {
       it('absentOrAtMost: writes when absent or when the attribute is <= atMost, returning previous', async () => {
         const cond = (atMost: number) => ({ kind: 'absentOrAtMost', attr: 'seq', atMost }) as const;
         expect(await store.put(item('p', 's', { seq: 3 }), cond(0))).toEqual({ written: true });
-        expect(await store.put(item('p', 's', { seq: 9 }), cond(2))).toEqual({ written: false });
+        expect(await store.put(item('p', 's', { seq: 9 }), cond(2))).toMatchObject({ written: false });
         expect(await store.put(item('p', 's', { seq: 9 }), cond(3))).toEqual({ written: true, previous: item('p', 's', { seq: 3 }) });
         expect(await store.get(key)).toEqual(item('p', 's', { seq: 9 }));
 
         // A live item without the attribute fails the comparison, as in DynamoDB.
         await store.put(item('p', 'plain'));
-        expect(await store.put(item('p', 'plain', { seq: 1 }), cond(100))).toEqual({ written: false });
+        expect(await store.put(item('p', 'plain', { seq: 1 }), cond(100))).toMatchObject({ written: false });
 
         // An expired item is absent, whatever its attribute.
         await store.put(item('p', 'old', { seq: 50 }, 10));
@@ -95,11 +95,11 @@ function describeStoreContract(name: string, makeStore: MakeStore): void {
       });
 
       it('exists / existsWithout: writes only over a live item matching the condition', async () => {
-        expect(await store.put(item('p', 's', { v: 1 }), { kind: 'exists' })).toEqual({ written: false });
+        expect(await store.put(item('p', 's', { v: 1 }), { kind: 'exists' })).toMatchObject({ written: false });
         expect(await store.get(key)).toBeUndefined();
 
         await store.put(item('p', 's', { v: 1, closedAt: 5 }));
-        expect(await store.put(item('p', 's', { v: 2 }), { kind: 'existsWithout', attr: 'closedAt' })).toEqual({ written: false });
+        expect(await store.put(item('p', 's', { v: 2 }), { kind: 'existsWithout', attr: 'closedAt' })).toMatchObject({ written: false });
         expect(await store.put(item('p', 's', { v: 2 }), { kind: 'existsWithout', attr: 'other' })).toEqual({
           written: true,
           previous: item('p', 's', { v: 1, closedAt: 5 }),
@@ -108,7 +108,39 @@ function describeStoreContract(name: string, makeStore: MakeStore): void {
           written: true,
           previous: item('p', 's', { v: 2 }),
         });
-        expect(await store.put(item('p', 's', { v: 4 }), { kind: 'exists', attr: 'v', gte: 2, lt: 3 })).toEqual({ written: false });
+        expect(await store.put(item('p', 's', { v: 4 }), { kind: 'exists', attr: 'v', gte: 2, lt: 3 })).toMatchObject({ written: false });
+      });
+    });
+
+    describe('put: what a refused write learns', () => {
+      it('returns the live item the condition failed on, and nothing when it failed on a missing item', async () => {
+        await store.put(item('p', 's', { writer: 1, lease: 5 }), { kind: 'absent' });
+        expect(await store.put(item('p', 's', { writer: 2 }), { kind: 'absent' })).toEqual({
+          written: false,
+          current: item('p', 's', { writer: 1, lease: 5 }),
+        });
+        expect(await store.put(item('p', 'missing'), { kind: 'exists' })).toEqual({ written: false });
+      });
+    });
+
+    describe('DynamoDB limits (UTF-8 bytes)', () => {
+      it('accepts a partition key of 2,048 bytes and a sort key of 1,024, refuses one byte more', async () => {
+        expect(await store.put(item('p'.repeat(2048), 's'))).toEqual({ written: true });
+        expect(await store.put(item('p', 's'.repeat(1024)))).toEqual({ written: true });
+        await expect(store.put(item('p'.repeat(2049), 's'))).rejects.toThrow(/2048/);
+        await expect(store.put(item('p', 's'.repeat(1025)))).rejects.toThrow(/1024/);
+        await expect(store.update({ pk: 'p', sk: 'k'.repeat(1025) }, { add: { n: 1 }, expiresAt: T0_SEC + HOUR })).rejects.toThrow(/1024/);
+        await expect(store.get({ pk: 'p', sk: 'k'.repeat(1025) })).rejects.toThrow(/1024/);
+        expect((await store.query('p')).map((i) => i.sk.length)).toEqual([1024]);
+      });
+
+      it('refuses an item over 400 KB, by put or by an update that grows it, and keeps the old item', async () => {
+        const big = 'x'.repeat(400 * 1024 - 100);
+        expect(await store.put(item('p', 's', { v: big }))).toEqual({ written: true });
+        await expect(store.put(item('p', 't', { v: `${big}${'y'.repeat(200)}` }))).rejects.toThrow(/size/i);
+        await expect(store.update(key, { set: { w: 'z'.repeat(200) } })).rejects.toThrow(/size/i);
+        expect(await store.get(key)).toEqual(item('p', 's', { v: big }));
+        expect(await store.get({ pk: 'p', sk: 't' })).toBeUndefined();
       });
     });
 
@@ -277,12 +309,15 @@ function describeStoreContract(name: string, makeStore: MakeStore): void {
       await store.put(item('p', 's'), { kind: 'absent' });
       await store.update(key, { add: { count: 1 } });
       await store.update(key, { add: { count: 1 } }, { kind: 'existsWithout', attr: 'count' });
-      expect(counts).toEqual({ reads: 0, writes: 4 });
+      // A refused put may also read the item it failed on, where DynamoDB does not return it (dynalite).
+      expect(counts.writes).toBe(4);
+      const reads = counts.reads;
+      expect(reads).toBeLessThanOrEqual(1);
       await store.get(key);
       await store.query('p');
-      expect(counts).toEqual({ reads: 2, writes: 4 });
+      expect(counts).toEqual({ reads: reads + 2, writes: 4 });
       await store.delete(key);
-      expect(counts).toEqual({ reads: 2, writes: 5 });
+      expect(counts).toEqual({ reads: reads + 2, writes: 5 });
     });
 
     describe('concurrency', () => {
@@ -375,7 +410,7 @@ describe('embedded store', () => {
     await first.flush();
     const second = createEmbeddedStore({ file, now });
     expect(await second.query('p')).toEqual([item('p', 'a', { v: 1 }), item('p', 'b', { count: 2 })]);
-    expect(await second.put(item('p', 'a'), { kind: 'absent' })).toEqual({ written: false });
+    expect(await second.put(item('p', 'a'), { kind: 'absent' })).toMatchObject({ written: false });
   });
 
   it('with autoFlush, each write is on disk when it resolves (invoke local: one process per run)', async () => {
@@ -457,6 +492,13 @@ describe('embedded store', () => {
     const to = sorted[5_000] ?? '';
     expect((await store.query('big', { from, to })).map((i) => i.sk)).toEqual(sorted.slice(100, 5_001));
     expect(store.size()).toBe(expected.size);
+  });
+
+  it('counts key limits in UTF-8 bytes, as DynamoDB does (dynalite counts characters)', async () => {
+    const store = createEmbeddedStore({ now });
+    expect(await store.put(item('p', '\u00e9'.repeat(512)))).toEqual({ written: true });
+    await expect(store.put(item('p', '\u00e9'.repeat(513)))).rejects.toThrow(StateLimitError);
+    await expect(store.put(item('\u{1F600}'.repeat(513), 's'))).rejects.toThrow(/partition key .* over 2048 bytes/);
   });
 
   it('reset() clears an in-memory store; flush() is a no-op without a file', async () => {
