@@ -5,11 +5,21 @@ import type { TrailEvent } from './cloudtrail/types.js';
 import { compileRules, evaluate, type CompiledRule, type RuleError } from './engine.js';
 import type { Rule } from './rule.js';
 import type { Allowlist, AllowlistHit } from './suppress.js';
+import type { StateKey } from './state/store.js';
+
+/** Proof that an alert's decision is recorded and owed: confirm it once delivered, release it on failure. */
+export interface Receipt {
+  key: StateKey;
+  lease: number;
+}
 
 /** What the state layer decided for one (rule, event) match. */
 export type Decision =
-  /** Send an alert now (first of an incident, a completed burst, or a stateless rule). */
-  | { action: 'alert'; context?: Partial<AlertContext> }
+  /**
+   * Send this alert now (first of an incident, a completed burst, a stateless rule, or one a failed
+   * attempt decided and did not deliver). With a receipt, the alert is recorded until confirmed.
+   */
+  | { action: 'alert'; alert: Alert; receipt?: Receipt; contended?: boolean }
   /** Same incident as an alert already sent: counted for the follow-up summary. */
   | { action: 'suppress' }
   /** This exact CloudTrail event was seen before (redelivery). */
@@ -23,17 +33,29 @@ export interface MatchContext {
   now: number;
   /** The event arrived after the allowed lateness. */
   late: boolean;
+  /** The event is dated further ahead than clock skew explains: it must not open windows or incidents. */
+  future: boolean;
 }
+
+/** Builds the alert for a match; the policy calls it when it decides to alert. */
+export type BuildAlert = (context: Partial<AlertContext>) => Alert;
 
 /** The state port as the detector sees it: `lib/incidents.ts` implements it over a StateStore. */
 export interface IncidentPolicy {
-  decide(rule: Rule, event: TrailEvent, ctx: MatchContext): Promise<Decision>;
+  decide(rule: Rule, event: TrailEvent, ctx: MatchContext, build: BuildAlert): Promise<Decision>;
+  /** The alert was delivered: a redelivery of its event must not send it again. */
+  confirm?(receipt: Receipt): Promise<void>;
+  /** Delivery failed: let the retry take the recorded alert over without waiting for the lease. */
+  release?(receipt: Receipt): Promise<void>;
 }
 
 /** Every match alerts. Used where no state is configured and by the rule-case tests. */
 export const statelessPolicy: IncidentPolicy = {
-  decide: async () => ({ action: 'alert' }),
+  decide: async (_rule, _event, _ctx, build) => ({ action: 'alert', alert: build({}) }),
 };
+
+/** How far ahead of the clock an event may be dated (clock skew between AWS and us). */
+export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
 
 export const DEFAULT_ALLOWED_LATENESS_MS = 30 * 60_000;
 
@@ -77,6 +99,12 @@ export interface DetectResult {
   late: boolean;
   matched: string[];
   alerts: Alert[];
+  /** One per alert (same index): present when the alert is recorded and owed until confirmed. */
+  receipts: (Receipt | undefined)[];
+  /** Alerts sent on their own because an incident stayed contended (bounded rounds). */
+  contended: number;
+  /** Dated beyond clock skew in the future: judged without windows or incidents. */
+  future: boolean;
   suppressed: string[];
   duplicates: string[];
   pending: string[];
@@ -87,13 +115,21 @@ export interface DetectResult {
 
 export interface Detector {
   readonly rules: readonly CompiledRule[];
+  /** Throws when state fails (so Lambda retries); alerts it decided by then are released first. */
   process(raw: unknown): Promise<DetectResult>;
+  /** Marks a delivered alert, so a redelivery of its event does not send it again. */
+  confirm(receipt: Receipt): Promise<void>;
+  /** After a failed delivery: the retry may take the alert over at once. */
+  release(receipt: Receipt): Promise<void>;
 }
 
 const empty = (): DetectResult => ({
   late: false,
+  future: false,
   matched: [],
   alerts: [],
+  receipts: [],
+  contended: 0,
   suppressed: [],
   duplicates: [],
   pending: [],
@@ -114,6 +150,8 @@ export function createDetector(opts: DetectorOptions): Detector {
 
   return {
     rules,
+    confirm: async (receipt) => policy.confirm?.(receipt),
+    release: async (receipt) => policy.release?.(receipt),
     async process(raw) {
       const result = empty();
       let event: TrailEvent;
@@ -133,28 +171,38 @@ export function createDetector(opts: DetectorOptions): Detector {
       result.eventId = eventId;
       result.delayMs = Math.max(0, now - eventMs);
       result.late = result.delayMs > lateness;
+      result.future = eventMs > now + MAX_FUTURE_SKEW_MS;
 
       const evaluation = evaluate(rules, event);
       result.ruleErrors = evaluation.errors;
       const matched = opts.allowlist ? opts.allowlist.apply(evaluation.matched, event, result.allowlisted) : evaluation.matched;
-      const ctx: MatchContext = { eventId, eventMs, now, late: result.late };
+      const ctx: MatchContext = { eventId, eventMs, now, late: result.late, future: result.future };
       // Rules decide independently; state calls for different rules can run in parallel.
       if (matched.length === 0) return result;
-      const decisions = await Promise.all(matched.map((rule) => policy.decide(rule, event, ctx)));
+      const builder = (rule: Rule): BuildAlert => (context) =>
+        buildAlert(rule, event, {
+          now,
+          late: result.late,
+          replayed: opts.observeEventTime !== undefined,
+          ...(opts.accountNames ? { accountNames: opts.accountNames } : {}),
+          ...context,
+        });
+      const settled = await Promise.allSettled(matched.map((rule) => policy.decide(rule, event, ctx, builder(rule))));
+      const failure = settled.find((s) => s.status === 'rejected');
+      if (failure) {
+        // The retry decides again; alerts other rules recorded meanwhile are handed over to it now.
+        await Promise.allSettled(settled.map((s) => (s.status === 'fulfilled' && s.value.action === 'alert' && s.value.receipt ? policy.release?.(s.value.receipt) : undefined)));
+        throw failure.reason;
+      }
       matched.forEach((rule, i) => {
-        const decision = decisions[i] ?? { action: 'alert' };
+        const outcome = settled[i];
+        const decision: Decision = outcome?.status === 'fulfilled' ? outcome.value : { action: 'alert', alert: builder(rule)({}) };
         result.matched.push(rule.id);
         switch (decision.action) {
           case 'alert':
-            result.alerts.push(
-              buildAlert(rule, event, {
-                now,
-                late: result.late,
-                replayed: opts.observeEventTime !== undefined,
-                ...(opts.accountNames ? { accountNames: opts.accountNames } : {}),
-                ...decision.context,
-              }),
-            );
+            result.alerts.push(decision.alert);
+            result.receipts.push(decision.receipt);
+            if (decision.contended) result.contended += 1;
             break;
           case 'suppress':
             result.suppressed.push(rule.id);

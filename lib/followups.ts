@@ -1,6 +1,7 @@
 import type { Alert } from './alert/alert.js';
 import { oneLine } from './alert/text.js';
-import { BUCKET_MS, bucketOf, claimPk, incidentKey, iso } from './incidents.js';
+import { MAX_FUTURE_SKEW_MS } from './detector.js';
+import { BUCKET_MS, bucketOf, claimPk, countedIn, iso } from './incidents.js';
 import type { Rule } from './rule.js';
 import type { StateItem, StateStore } from './state/store.js';
 
@@ -93,32 +94,43 @@ export function buildSummaryAlert(rule: Rule, marker: StateItem, stats: { count:
   return alert;
 }
 
-/** The grouped (suppressed) events of an incident: every claim in its span but the one that alerted. */
-async function groupedEvents(store: StateStore, marker: StateItem): Promise<{ times: number[]; ids: string[] }> {
-  const items = await store.query(claimPk(String(marker.ruleId), String(marker.hash)), { from: iso(Number(marker.start)), to: `${iso(Number(marker.end))}~` });
+/** Margin for wall clocks of concurrent invocations (a join may read `now` just before the incident opened). */
+const CLOCK_MARGIN_MS = 5 * 60_000;
+
+/**
+ * The matches an incident counts and how many of them the follow-up reports. Counted are the claims
+ * that say they joined it, and burst matches counted nowhere else whose time falls inside it (see
+ * `countedIn`): claims are unique per event and a retry rewrites, never adds, so the count is exact
+ * under redelivery and retries. The follow-up reports all of them but the `alerted` ones its alert
+ * already reported, so alert plus follow-ups add up to the distinct matches. The events it lists
+ * (and its span) are those the alert did not show: not the opener, nor a pending match inside the
+ * alert's burst window.
+ */
+async function groupedEvents(store: StateStore, marker: StateItem, allowedLatenessMs: number): Promise<{ count: number; times: number[]; ids: string[] }> {
+  const start = Number(marker.start);
+  const end = Number(marker.end);
+  // An on-time match joining late is at most the allowed lateness (plus skew) older than the
+  // incident's start; the incident ends before `end` (half-open), and the next one starts there.
+  const from = start - allowedLatenessMs - MAX_FUTURE_SKEW_MS - CLOCK_MARGIN_MS;
+  const items = await store.query(claimPk(String(marker.ruleId), String(marker.hash)), { from: iso(from), to: `${iso(end - 1)}~` });
+  const first = marker.first === undefined ? Number.NaN : Number(marker.first);
+  const last = marker.last === undefined ? Number.NaN : Number(marker.last);
+  const shownByAlert = (item: StateItem): boolean => {
+    const t = Number(item.t);
+    if (item.d === 'alert' || item.d === 'sent') return true;
+    return item.d !== 'suppress' && t >= first && t <= last;
+  };
+  let counted = 0;
   const times: number[] = [];
   const ids: string[] = [];
   for (const item of items) {
-    const id = item.sk.slice(item.sk.indexOf('#') + 1);
-    if (id === marker.eventId) continue;
+    if (!countedIn(item, start, end)) continue;
+    counted += 1;
+    if (shownByAlert(item)) continue;
     times.push(Number(item.t));
-    ids.push(id);
+    ids.push(String(item.id ?? item.sk.slice(item.sk.indexOf('#') + 1)));
   }
-  return { times, ids };
-}
-
-/**
- * How many matches the follow-up reports. A single-match incident counts the events that joined it.
- * A burst incident counts its claims (unique by construction) minus those its alert already
- * reported: under concurrency an event can be both in the firing window and join afterwards, so a
- * join counter would count it twice.
- */
-async function countOf(store: StateStore, marker: StateItem, grouped: { times: number[] }): Promise<number> {
-  if (Number(marker.threshold) === 1) return Math.max(0, grouped.times.length + 1 - (Number(marker.alerted) || 0));
-  if (Number(marker.final) === 1) return Number(marker.suppressed) || 0;
-  const incident = await store.get(incidentKey(String(marker.ruleId), String(marker.hash)));
-  if (!incident || Number(incident.start) !== Number(marker.start)) return 0;
-  return Number(incident.suppressed) || 0;
+  return { count: Math.max(0, counted - (Number(marker.alerted) || 0)), times, ids };
 }
 
 export async function flushDue(opts: FlushOptions): Promise<FlushResult> {
@@ -140,8 +152,8 @@ export async function flushDue(opts: FlushOptions): Promise<FlushResult> {
         continue;
       }
       const rule = byId.get(String(marker.ruleId));
-      const grouped = rule ? await groupedEvents(store, marker) : { times: [], ids: [] };
-      const count = rule ? await countOf(store, marker, grouped) : 0;
+      const grouped = rule ? await groupedEvents(store, marker, opts.allowedLatenessMs) : { count: 0, times: [], ids: [] };
+      const { count } = grouped;
       if (rule && count > 0) {
         const { times, ids } = grouped;
         // Claims come back sorted by their sort key, which starts with the ISO event time: the span is

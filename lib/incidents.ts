@@ -1,26 +1,79 @@
 import { createHash } from 'node:crypto';
+import type { Alert } from './alert/alert.js';
+import type { AlertContext } from './alert/build.js';
 import type { TrailEvent } from './cloudtrail/types.js';
 import { actorOf } from './cloudtrail/identity.js';
-import type { Decision, IncidentPolicy, MatchContext } from './detector.js';
+import type { Decision, IncidentPolicy, MatchContext, Receipt } from './detector.js';
 import { groupKeyOf } from './engine.js';
 import type { GroupKey, Rule } from './rule.js';
-import type { StateItem, StateStore } from './state/store.js';
+import type { StateItem, StateKey, StateStore } from './state/store.js';
 
 /**
  * Latency-aware state over the StateStore port. All times are the events' own (CloudTrail eventTime),
  * never arrival times: delivery is late, out of order and at least once.
  *
  * Items (pk / sk):
- * - `ev#<rule>#<group>` / `<eventTime ISO>#<eventId>`: one per matched event. Written with a
- *   condition, it is the exactly-once claim; sorted by event time, it is the burst window's index.
- * - `inc#<rule>#<group>` / `current`: the open incident (start, end, suppressed count). The first
- *   match opens it and alerts; later matches inside it are counted, not sent.
- * - `due#<5-min bucket>` / `<rule>#<group>#<start>`: when the incident's follow-up summary is due
- *   (end + allowed lateness), read by the scheduled flush (lib/followups.ts).
+ * - `ev#<rule>#<group>` / `<eventTime ISO>#<event id key>`: the claim, one per matched event. Written
+ *   with a condition, it makes the event's processing exclusive; it records what was decided for the
+ *   event, and, until the alert is delivered, the alert itself (the outbox). Sorted by event time, the
+ *   claims of a group are also the burst window's index and what follow-ups count.
+ * - `inc#<rule>#<group>` / `current`: the latest incident (start, end, opener, how many its alert
+ *   reported). Matches before its end are counted into it, not sent.
+ * - `due#<5-min bucket>` / `<rule>#<group>#<start>`: when the incident's follow-up is due (end + allowed
+ *   lateness), read by the scheduled flush (lib/followups.ts).
+ *
+ * Claim attributes: `t` event time, `id` the event id (bounded), `lease` (epoch ms) while an attempt
+ * holds the claim, `d` the decision once made, `inc` the start of the incident the match is counted in
+ * (-1: none), `end` that incident's end, `alert` the alert JSON while it is owed.
+ *
+ * ## Why no alert is lost and none is sent twice
+ *
+ * Lambda retries an invocation that throws (after about 1 and 3 minutes), then hands the event to the
+ * dead-letter destination; every state or publish failure throws. So it is enough that a retry of an
+ * event finishes what the failed attempt started, and that a duplicate delivery does nothing:
+ *
+ * 1. The claim is the only way in. A conditional put creates it; whoever does not create it reads it
+ *    (returned by the refused put) and either drops a duplicate (decision final: `suppress`, `pending`,
+ *    `late`, `sent`), or finds it held (`lease` in the future: an attempt is running, so this one throws
+ *    ClaimInFlightError and is retried later), or takes over an abandoned claim (lease past: its holder
+ *    failed or timed out) with a compare-and-set on the lease, so one taker wins.
+ * 2. A decision that sends nothing is written in the same request that makes the claim final (a joined
+ *    match is claimed and counted by one put). A decision to alert is recorded in the claim, with the
+ *    alert, before the incident is opened; the claim becomes final (`sent`) only after the transport
+ *    accepted the alert (`confirm`). A retry that takes over an `alert` claim re-sends that alert; it
+ *    re-opens the incident and re-writes its due marker if the failed attempt stopped before them
+ *    (both writes are idempotent for the same opener), and if another event's incident won meanwhile,
+ *    the match is counted into it instead.
+ * 3. An undecided claim (a burst rule's match, claimed before the window query so that concurrent
+ *    arrivals count each other) is decided again by the attempt that takes it over. An incident whose
+ *    opener is this event was opened by the failed attempt: its due marker is written again.
+ * 4. Counting is idempotent: a follow-up counts claims (by their `inc`, or by time for undecided and
+ *    pending burst matches), never a counter a retry could bump twice.
+ *
+ * The lease (45 s) outlives the function's timeout (30 s), so a holder is dead when its lease ends;
+ * a holder that fails also releases its claims (best effort) so its retry need not wait. The one
+ * remaining duplicate: a failure after the transport accepted an alert and before `confirm` makes the
+ * retry send it again (same alert id, so subscribers can drop it). test/state/exactly-once.test.ts
+ * fails each store request and each publish in turn and checks exactly this.
  */
 
 export const BUCKET_MS = 5 * 60_000;
 const HOUR = 3_600_000;
+/** How long an attempt holds a claim: longer than the detect function's timeout (30 s). */
+export const CLAIM_LEASE_MS = 45_000;
+/** Rounds of "join, else open" before giving up on a contended incident and alerting on its own. */
+const MAX_ROUNDS = 3;
+/** Event ids longer than this (UTF-8 bytes) are keyed by their hash: a sort key holds 1,024 bytes. */
+const MAX_ID_KEY_BYTES = 200;
+/** The claim keeps at most this much of an event id (the id is attacker-chosen text). */
+const MAX_ID_CHARS = 1024;
+/** `inc` of a match counted in no incident (a late or standalone alert). */
+const NO_INCIDENT = -1;
+
+/** Another attempt holds this event's claim right now: throw, so Lambda retries after it finished. */
+export class ClaimInFlightError extends Error {
+  override readonly name = 'ClaimInFlightError';
+}
 
 export interface IncidentOptions {
   store: StateStore;
@@ -46,13 +99,36 @@ export function groupHash(group: GroupKey): string {
   return createHash('sha256').update(canonical).digest('hex').slice(0, 32);
 }
 
+/** The event id as it appears in keys: itself when short, else its hash (same id, same key). */
+export function idKeyOf(eventId: string): string {
+  if (Buffer.byteLength(eventId, 'utf8') <= MAX_ID_KEY_BYTES) return eventId;
+  return `sha256:${createHash('sha256').update(eventId).digest('hex')}`;
+}
+
 export const claimPk = (ruleId: string, hash: string): string => `ev#${ruleId}#${hash}`;
+export const claimKey = (ruleId: string, hash: string, eventMs: number, eventId: string): StateKey => ({
+  pk: claimPk(ruleId, hash),
+  sk: `${iso(eventMs)}#${idKeyOf(eventId)}`,
+});
 export const incidentKey = (ruleId: string, hash: string) => ({ pk: `inc#${ruleId}#${hash}`, sk: 'current' });
 /** The follow-up of an incident is due once no on-time event can still join it. */
 export const dueKey = (ruleId: string, hash: string, start: number, end: number, latenessMs: number) => ({
   pk: `due#${bucketOf(end + latenessMs)}`,
   sk: `${ruleId}#${hash}#${start}`,
 });
+
+/** Decisions after which a redelivery of the event is a duplicate. */
+const FINAL = new Set(['suppress', 'pending', 'late', 'sent']);
+
+/**
+ * Is a claim counted in the incident [start, end)? Either it says so (`inc`), or it is a burst match
+ * not yet counted anywhere (pending or undecided) whose time falls inside the incident.
+ */
+export function countedIn(claim: StateItem, start: number, end: number): boolean {
+  if (claim.inc !== undefined) return Number(claim.inc) === start;
+  const t = Number(claim.t);
+  return (claim.d === undefined || claim.d === 'pending') && t >= start && t < end;
+}
 
 /** The effective tuning of a rule: its own values, overridden by deploy-time configuration. */
 export function tuningOf(rule: Rule, overrides?: Readonly<Record<string, RuleTuning>>): { dedupeMs: number; threshold?: { count: number; windowMs: number } } {
@@ -81,59 +157,103 @@ export function windowContaining(times: readonly number[], t: number, count: num
   return undefined;
 }
 
+/** An alert we recorded ourselves; only a bug or a hand-edited state file makes this fail. */
+function parseRecordedAlert(raw: unknown): Alert {
+  const value: unknown = JSON.parse(String(raw));
+  if (typeof value !== 'object' || value === null || typeof (value as { id?: unknown }).id !== 'string') {
+    throw new Error('recorded alert in a claim is not an alert');
+  }
+  return value as Alert;
+}
+
+/** One (rule, event) match being decided. */
+interface Match {
+  rule: Rule;
+  event: TrailEvent;
+  ctx: MatchContext;
+  group: GroupKey;
+  hash: string;
+  key: StateKey;
+  idKey: string;
+  t: number;
+  tuning: ReturnType<typeof tuningOf>;
+  build: (context: Partial<AlertContext>) => Alert;
+  /** Set once this attempt holds the claim (wrote it or took it over). */
+  held?: Receipt;
+}
+
+/** Taking a claim: it was ours to write, or an earlier claim decided the outcome, or we took it over. */
+type Take =
+  | { kind: 'written'; receipt: Receipt }
+  | { kind: 'decided'; decision: Decision }
+  | { kind: 'resumed'; receipt: Receipt; claim: StateItem };
+
 export function createIncidentPolicy(opts: IncidentOptions): IncidentPolicy {
   const { store } = opts;
   const retention = opts.dedupeRetentionMs ?? 25 * HOUR;
 
-  async function claim(ruleId: string, hash: string, ctx: MatchContext): Promise<boolean> {
-    const expiresAt = Math.ceil((Math.max(ctx.eventMs, ctx.now) + retention) / 1000);
-    const item: StateItem = { pk: claimPk(ruleId, hash), sk: `${iso(ctx.eventMs)}#${ctx.eventId}`, expiresAt, t: ctx.eventMs };
-    return (await store.put(item, { kind: 'absent' })).written;
+  function claimItem(m: Match, attrs: Record<string, string | number>): StateItem {
+    // Claims live past their event's windows and follow-up, and at least `retention` after arrival.
+    const expiresAt = Math.ceil((Math.max(Math.min(m.t, m.ctx.now + HOUR), m.ctx.now) + retention) / 1000);
+    return { ...m.key, expiresAt, t: m.t, id: m.ctx.eventId.slice(0, MAX_ID_CHARS), ...attrs };
   }
 
   /**
-   * Counts the event into the open incident when its time falls inside it: the incident has not ended
-   * at t, and started at most `reachBackMs` after t (out-of-order events just before an incident
-   * belong to it).
+   * Writes the claim with attrs if it does not exist yet. Otherwise reads what the earlier claim says:
+   * a final decision makes this a duplicate, a live lease means another attempt is on it, an expired
+   * lease is taken over (one taker wins the compare-and-set).
    */
-  async function join(rule: Rule, hash: string, t: number, spanMs: number, reachBackMs: number): Promise<boolean> {
-    const updated = await store.update(incidentKey(rule.id, hash), { add: { suppressed: 1 } }, { kind: 'exists', attr: 'end', gte: t + 1, lt: t + spanMs + reachBackMs + 1 });
-    return updated !== undefined;
+  async function take(m: Match, attrs: Record<string, string | number>): Promise<Take> {
+    const lease = m.ctx.now + CLAIM_LEASE_MS;
+    const result = await store.put(claimItem(m, { ...attrs, lease }), { kind: 'absent' });
+    if (result.written) {
+      m.held = { key: m.key, lease };
+      return { kind: 'written', receipt: m.held };
+    }
+    const earlier = result.current;
+    if (!earlier || FINAL.has(String(earlier.d))) return { kind: 'decided', decision: { action: 'duplicate' } };
+    const held = Number(earlier.lease);
+    if (held > m.ctx.now) throw new ClaimInFlightError(`event ${m.idKey} is being processed for rule ${m.rule.id} by another invocation`);
+    const taken = await store.update(m.key, { set: { lease } }, { kind: 'exists', attr: 'lease', gte: held, lt: held + 1 });
+    if (!taken) throw new ClaimInFlightError(`event ${m.idKey} was taken over for rule ${m.rule.id} by another invocation`);
+    m.held = { key: m.key, lease };
+    return { kind: 'resumed', receipt: m.held, claim: taken };
   }
 
-  /** Opens a new incident unless one covering `t` exists; only one concurrent opener wins. */
-  async function open(rule: Rule, event: TrailEvent, group: GroupKey, hash: string, start: number, end: number, ctx: MatchContext, alerted = 1): Promise<boolean> {
+  /** Makes the held claim final with a decision that sends nothing. */
+  async function settle(m: Match, attrs: Record<string, string | number>): Promise<void> {
+    await store.update(m.key, { set: { ...attrs, lease: 0, alert: '' } }, { kind: 'exists' });
+  }
+
+  /** Records the decision to alert, with the alert, in the held claim (the outbox entry). */
+  async function record(m: Match, alert: Alert, inc: number, end: number): Promise<void> {
+    await store.update(m.key, { set: { d: 'alert', alert: JSON.stringify(alert), inc, end } }, { kind: 'exists' });
+  }
+
+  /** Opens a new incident unless one ending after `start` exists; only one concurrent opener wins. */
+  async function open(m: Match, start: number, end: number, alerted: number): Promise<boolean> {
     // Kept a day past its follow-up, so a flush that runs late still finds it.
     const expiresAt = Math.ceil((end + opts.allowedLatenessMs + 24 * HOUR) / 1000);
-    const incident: StateItem = {
-      ...incidentKey(rule.id, hash),
-      expiresAt,
-      start,
-      end,
-      suppressed: 0,
-      alerted,
-      eventId: ctx.eventId,
-    };
-    const result = await store.put(incident, { kind: 'absentOrAtMost', attr: 'end', atMost: start });
-    if (!result.written) return false;
-    // The incident we replaced may still owe its follow-up: freeze its count into its due marker
-    // (only if the marker is still there, i.e. the summary was not sent yet).
-    const previous = result.previous;
-    if (previous && Number(previous.suppressed) > 0) {
-      await store.update(dueKey(rule.id, hash, Number(previous.start), Number(previous.end), opts.allowedLatenessMs), { set: { suppressed: Number(previous.suppressed), final: 1 } }, { kind: 'exists' });
-    }
+    const incident: StateItem = { ...incidentKey(m.rule.id, m.hash), expiresAt, start, end, alerted, eventId: m.idKey };
+    return (await store.put(incident, { kind: 'absentOrAtMost', attr: 'end', atMost: start })).written;
+  }
+
+  /** The follow-up marker. A plain put: written again by a retry, it is the same item. */
+  async function markDue(m: Match, incident: { start: number; end: number; alerted: number; first?: number; last?: number }): Promise<void> {
+    const { rule, event } = m;
     const actor = actorOf(event.detail);
     await store.put({
-      ...dueKey(rule.id, hash, start, end, opts.allowedLatenessMs),
-      expiresAt: expiresAt + 24 * 3600,
+      ...dueKey(rule.id, m.hash, incident.start, incident.end, opts.allowedLatenessMs),
+      expiresAt: Math.ceil((incident.end + opts.allowedLatenessMs + 48 * HOUR) / 1000),
       ruleId: rule.id,
-      hash,
-      start,
-      end,
-      alerted,
-      threshold: rule.threshold ? 1 : 0,
-      group: JSON.stringify(group),
-      eventId: ctx.eventId,
+      hash: m.hash,
+      start: incident.start,
+      end: incident.end,
+      alerted: incident.alerted,
+      ...(incident.first !== undefined && incident.last !== undefined ? { first: incident.first, last: incident.last } : {}),
+      threshold: m.tuning.threshold ? 1 : 0,
+      group: JSON.stringify(m.group),
+      eventId: m.idKey,
       account: event.account,
       region: event.region,
       eventSource: String(event.detail.eventSource ?? event.detail.insightDetails?.eventSource ?? ''),
@@ -141,48 +261,201 @@ export function createIncidentPolicy(opts: IncidentOptions): IncidentPolicy {
       actor: actor.name,
       actorType: actor.type,
     });
-    return true;
+  }
+
+  async function currentIncident(m: Match): Promise<{ start: number; end: number; alerted: number; eventId: string } | undefined> {
+    const item = await store.get(incidentKey(m.rule.id, m.hash));
+    if (!item) return undefined;
+    return { start: Number(item.start), end: Number(item.end), alerted: Number(item.alerted) || 0, eventId: String(item.eventId) };
+  }
+
+  /**
+   * A taken-over claim whose alert was decided but not confirmed delivered: finish what the failed
+   * attempt began (open the incident and mark its follow-up when they are missing) and send the alert.
+   */
+  async function resumeAlert(m: Match, claim: StateItem, receipt: Receipt): Promise<Decision> {
+    const alert = parseRecordedAlert(claim.alert);
+    const start = Number(claim.inc);
+    const end = Number(claim.end);
+    if (start !== NO_INCIDENT && Number.isFinite(end)) {
+      const cur = await currentIncident(m);
+      if (cur && cur.eventId === m.idKey) {
+        await markDue(m, { ...cur, ...firstLast(alert) });
+      } else if (cur && cur.end > start && cur.start < end) {
+        // Another event's incident covers ours: ours was never opened, its alert never accepted.
+        await settle(m, { d: 'suppress', inc: cur.start, end: cur.end });
+        return { action: 'suppress' };
+      } else if (!cur || cur.end <= start) {
+        if (await open(m, start, end, alert.count ?? 1)) await markDue(m, { start, end, alerted: alert.count ?? 1, ...firstLast(alert) });
+      }
+      // else: ours was opened and a later incident has replaced it; its follow-up is on its way.
+    }
+    return { action: 'alert', alert, receipt };
+  }
+
+  /** Late or far-future events: no windows, no incidents. A burst rule counts nothing; others alert alone. */
+  async function decideUntimed(m: Match): Promise<Decision> {
+    if (m.tuning.threshold) {
+      const took = await take(m, { d: 'late' });
+      if (took.kind === 'decided') return took.decision;
+      if (took.kind === 'resumed') await settle(m, { d: 'late' });
+      return { action: 'pending' };
+    }
+    const alert = m.build({ group: m.group });
+    const took = await take(m, { d: 'alert', alert: JSON.stringify(alert), inc: NO_INCIDENT });
+    if (took.kind === 'decided') return took.decision;
+    if (took.kind === 'resumed') {
+      if (took.claim.d === 'alert') return resumeAlert(m, took.claim, took.receipt);
+      await record(m, alert, NO_INCIDENT, 0);
+    }
+    return { action: 'alert', alert, receipt: took.receipt };
+  }
+
+  async function decideTimed(m: Match): Promise<Decision> {
+    const { tuning, t } = m;
+    const windowMs = tuning.threshold?.windowMs ?? 0;
+    const spanMs = windowMs + tuning.dedupeMs;
+    let held: Receipt | undefined;
+    // One round more than MAX_ROUNDS: taking over an abandoned claim costs one.
+    for (let round = 0; round <= MAX_ROUNDS; round++) {
+      const cur = await currentIncident(m);
+
+      if (cur && t < cur.end) {
+        // Counted into the latest incident (an older, out-of-order match too: it folds into it).
+        // Opened by this event in an attempt that failed before it finished: write its marker again.
+        // (Only while holding the claim: a duplicate must not revive a follow-up already sent.)
+        if (held && cur.eventId === m.idKey) await markDue(m, cur);
+        const attrs = { d: 'suppress', inc: cur.start, end: cur.end };
+        if (held) {
+          await settle(m, attrs);
+          return { action: 'suppress' };
+        }
+        const took = await take(m, attrs);
+        if (took.kind === 'written') return { action: 'suppress' };
+        if (took.kind === 'decided') return took.decision;
+        if (took.claim.d === 'alert') return resumeAlert(m, took.claim, took.receipt);
+        held = took.receipt;
+        continue;
+      }
+
+      if (!tuning.threshold) {
+        // The first match of a new incident: the claim records the alert in the same write, then opens.
+        const start = t;
+        const end = t + tuning.dedupeMs;
+        const alert = m.build({ group: m.group });
+        if (held) await record(m, alert, start, end);
+        else {
+          const took = await take(m, { d: 'alert', alert: JSON.stringify(alert), inc: start, end });
+          if (took.kind === 'decided') return took.decision;
+          if (took.kind === 'resumed') {
+            if (took.claim.d === 'alert') return resumeAlert(m, took.claim, took.receipt);
+            held = took.receipt;
+            continue;
+          }
+          held = took.receipt;
+        }
+        if (await open(m, start, end, 1)) {
+          await markDue(m, { start, end, alerted: 1 });
+          return { action: 'alert', alert, receipt: held };
+        }
+        continue; // another event opened an incident meanwhile: the next round counts this one into it
+      }
+
+      // A burst rule: claim first, undecided, so concurrent arrivals see each other in the window.
+      if (!held) {
+        const took = await take(m, {});
+        if (took.kind === 'decided') return took.decision;
+        if (took.kind === 'resumed' && took.claim.d === 'alert') return resumeAlert(m, took.claim, took.receipt);
+        held = took.receipt;
+      }
+
+      if (cur && t < cur.end + windowMs) {
+        // The burst goes on past its incident: it rolls into a follow-up, never into per-event alerts.
+        const start = cur.end;
+        const end = cur.end + spanMs;
+        if (await open(m, start, end, 0)) {
+          await markDue(m, { start, end, alerted: 0 });
+          await settle(m, { d: 'suppress', inc: start, end });
+          return { action: 'suppress' };
+        }
+        continue;
+      }
+
+      // A new burst counts only matches no earlier incident counted.
+      const from = Math.max(t - windowMs, cur ? cur.end : -Infinity);
+      const items = (await store.query(m.key.pk, { from: iso(from), to: `${iso(t + windowMs)}~` })).filter((i) => i.d !== 'late');
+      const times = items.map((i) => Number(i.t)).filter(Number.isFinite).sort((a, b) => a - b);
+      const hit = windowContaining(times, t, tuning.threshold.count, windowMs);
+      if (!hit) {
+        await settle(m, { d: 'pending' });
+        return { action: 'pending' };
+      }
+      const start = Math.max(hit.first - windowMs, cur ? cur.end : -Infinity);
+      const end = hit.first + spanMs;
+      const eventIds = items.filter((i) => Number(i.t) >= hit.first && Number(i.t) <= hit.last).map((i) => String(i.id));
+      const alert = m.build({ kind: 'threshold', group: m.group, count: hit.n, eventIds, firstEventTime: hit.first, lastEventTime: hit.last });
+      await record(m, alert, start, end);
+      if (await open(m, start, end, hit.n)) {
+        await markDue(m, { start, end, alerted: hit.n, first: hit.first, last: hit.last });
+        return { action: 'alert', alert, receipt: held };
+      }
+    }
+    // Still contended after every round: alert on its own rather than lose it (counted: ContendedAlerts).
+    const alert = m.build({ group: m.group });
+    if (held) {
+      await record(m, alert, NO_INCIDENT, 0);
+      return { action: 'alert', alert, receipt: held, contended: true };
+    }
+    const took = await take(m, { d: 'alert', alert: JSON.stringify(alert), inc: NO_INCIDENT });
+    if (took.kind === 'decided') return took.decision;
+    if (took.kind === 'resumed' && took.claim.d === 'alert') return resumeAlert(m, took.claim, took.receipt);
+    if (took.kind === 'resumed') await record(m, alert, NO_INCIDENT, 0);
+    return { action: 'alert', alert, receipt: took.receipt, contended: true };
+  }
+
+  /** Ends our lease (only if it is still ours) so the next attempt can take the claim over. */
+  async function release(receipt: Receipt): Promise<void> {
+    await store.update(receipt.key, { set: { lease: 0 } }, { kind: 'exists', attr: 'lease', gte: receipt.lease, lt: receipt.lease + 1 });
   }
 
   return {
-    async decide(rule, event, ctx): Promise<Decision> {
+    async decide(rule, event, ctx, build): Promise<Decision> {
       const group = groupKeyOf(rule, event);
       const hash = groupHash(group);
-      if (!(await claim(rule.id, hash, ctx))) return { action: 'duplicate' };
-      const tuning = tuningOf(rule, opts.overrides);
-
-      // Too late for windows and grouping: whatever was counted for its time is settled. A burst
-      // rule cannot judge it alone; any other rule alerts, marked late.
-      if (ctx.late) return tuning.threshold ? { action: 'pending' } : { action: 'alert', context: { group } };
-
-      const windowMs = tuning.threshold?.windowMs ?? 0;
-      const spanMs = windowMs + tuning.dedupeMs;
-      // Bounded retries: each failed round means another invocation changed the incident meanwhile.
-      // A burst incident opens a window before its first event (the follow-up counts from there);
-      // a single-match incident takes out-of-order events up to a period before its opener.
-      const reachBackMs = tuning.threshold ? windowMs : spanMs;
-      for (let attempt = 0; attempt < 3; attempt++) {
-        if (await join(rule, hash, ctx.eventMs, spanMs, reachBackMs)) return { action: 'suppress' };
-        if (!tuning.threshold) {
-          if (await open(rule, event, group, hash, ctx.eventMs, ctx.eventMs + tuning.dedupeMs, ctx)) return { action: 'alert', context: { group } };
-          continue;
-        }
-        const { count } = tuning.threshold;
-        const items = await store.query(claimPk(rule.id, hash), { from: iso(ctx.eventMs - windowMs), to: `${iso(ctx.eventMs + windowMs)}~` });
-        const times = items.map((i) => Number(i.t)).filter(Number.isFinite).sort((a, b) => a - b);
-        const hit = windowContaining(times, ctx.eventMs, count, windowMs);
-        if (!hit) return { action: 'pending' };
-        if (await open(rule, event, group, hash, hit.first - windowMs, hit.first + spanMs, ctx, hit.n)) {
-          const ids = items.filter((i) => Number(i.t) >= hit.first && Number(i.t) <= hit.last).map((i) => i.sk.slice(i.sk.indexOf('#') + 1));
-          return {
-            action: 'alert',
-            context: { kind: 'threshold', group, count: hit.n, eventIds: ids, firstEventTime: hit.first, lastEventTime: hit.last },
-          };
-        }
+      const m: Match = {
+        rule,
+        event,
+        ctx,
+        group,
+        hash,
+        key: claimKey(rule.id, hash, ctx.eventMs, ctx.eventId),
+        idKey: idKeyOf(ctx.eventId),
+        t: ctx.eventMs,
+        tuning: tuningOf(rule, opts.overrides),
+        build,
+      };
+      try {
+        // Too late for windows and grouping (or dated ahead of any clock skew): whatever was counted
+        // for its time is settled.
+        return await (ctx.late || ctx.future ? decideUntimed(m) : decideTimed(m));
+      } catch (error) {
+        // Let the retry take the claim at once instead of waiting for the lease (best effort: if the
+        // store is what failed, this may fail too, and the lease runs out on its own).
+        if (m.held) await release(m.held).catch(() => undefined);
+        throw error;
       }
-      // Still contended after three rounds (or an event far older than the open incident): alert
-      // rather than lose it; a duplicate alert is the lesser failure.
-      return { action: 'alert', context: { group } };
     },
+
+    async confirm(receipt) {
+      await store.update(receipt.key, { set: { d: 'sent', lease: 0, alert: '' } }, { kind: 'exists' });
+    },
+
+    release,
   };
+}
+
+function firstLast(alert: Alert): { first?: number; last?: number } {
+  const first = alert.firstEventTime ? Date.parse(alert.firstEventTime) : Number.NaN;
+  const last = alert.lastEventTime ? Date.parse(alert.lastEventTime) : Number.NaN;
+  return Number.isFinite(first) && Number.isFinite(last) ? { first, last } : {};
 }

@@ -200,6 +200,8 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
         reasons[reason] = (reasons[reason] ?? 0) + 1;
       }
       for (const alert of result.alerts) emit(alert);
+      // Emitted is delivered: a later copy of the same event in the history is a duplicate.
+      for (const receipt of result.receipts) if (receipt) await detector.confirm(receipt);
     }
     if (clock.now() - lastFlush >= BUCKET_MS) await flush(clock.now());
   }

@@ -68,7 +68,7 @@ describe('allowlist entries', () => {
 /** Records every decision the state layer is asked for. */
 function recordingPolicy(): IncidentPolicy & { asked: string[] } {
   const asked: string[] = [];
-  return { asked, decide: async (rule) => (asked.push(rule.id), { action: 'alert' }) };
+  return { asked, decide: async (rule, _event, _ctx, build) => (asked.push(rule.id), { action: 'alert', alert: build({}) }) };
 }
 
 describe('the detector with an allowlist', () => {

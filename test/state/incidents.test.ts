@@ -145,17 +145,23 @@ describe.each(factories)('latency-aware state on the $name', (factory) => {
     expect(sent[0]?.summary).toMatch(/^\d+ more DeleteObjects by role\/ci-deployer on bucket logs-prod between 10:0\d and 10:05 UTC/);
   });
 
-  it('alerts once when the same event is delivered 5 times concurrently', async () => {
+  // Concurrent copies of one event: test/state/exactly-once.test.ts (through the handler, with retries).
+  it('alerts once when the same event is delivered 5 times, and drops the redeliveries once it was sent', async () => {
     makeStore = await factory.setup();
     clock.now = T0 + 5 * MIN;
     const detectors = containers(makeStore, 5);
     const stopLogging = asEnvelope(loadSample('aws.defense-evasion.cloudtrail-stop.json')[0]);
-    const results = await Promise.all(detectors.map((d) => d.process(structuredClone(stopLogging))));
+    const results = [];
+    for (const d of detectors) {
+      const result = await d.process(structuredClone(stopLogging));
+      for (const receipt of result.receipts) if (receipt) await d.confirm(receipt);
+      results.push(result);
+    }
     expect(results.flatMap((r) => r.alerts)).toHaveLength(1);
     expect(results.flatMap((r) => r.duplicates)).toEqual(['cloudtrail-tampering', 'cloudtrail-tampering', 'cloudtrail-tampering', 'cloudtrail-tampering']);
     // And a threshold rule counts a redelivered event once: 19 distinct + 19 redeliveries stay below 20.
     const nineteen = Array.from({ length: 19 }, (_, i) => deleteObjects(T0 + i * 1000, 100 + i, { bucket: 'b2' }));
-    const twice = await deliver(detectors, shuffle([...nineteen, ...nineteen.map((e) => structuredClone(e))]));
+    const twice = await deliver(detectors.slice(0, 1), shuffle([...nineteen, ...nineteen.map((e) => structuredClone(e))]));
     expect(twice).toEqual([]);
   });
 
