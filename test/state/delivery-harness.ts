@@ -49,6 +49,8 @@ export function describeStep(step: StoreStep): string {
 /** A StateStore that records every operation and fails the `failAt`-th one (0-based) once. */
 export class FlakyStore implements StateStore {
   readonly steps: StoreStep[] = [];
+  /** Every partition a put or update was attempted on. */
+  readonly written = new Set<string>();
   failAt: number | undefined;
   mode: FailureMode = 'refused';
   #down = false;
@@ -73,6 +75,7 @@ export class FlakyStore implements StateStore {
   }
 
   put(item: StateItem, condition?: Condition): Promise<PutResult> {
+    this.written.add(item.pk);
     return this.#call({ op: 'put', pk: item.pk }, () => this.inner.put(item, condition));
   }
   update(key: StateKey, ops: UpdateOps, condition?: Condition): Promise<StateItem | undefined> {
@@ -80,6 +83,7 @@ export class FlakyStore implements StateStore {
       .filter(([k]) => k === 'd' || k === 'lease')
       .map(([k, v]) => `${k}=${k === 'lease' ? (v === 0 ? 0 : 'n') : String(v)}`)
       .join(',');
+    this.written.add(key.pk);
     return this.#call({ op: 'update', pk: key.pk, ...(sets ? { sets } : {}) }, () => this.inner.update(key, ops, condition));
   }
   get(key: StateKey): Promise<StateItem | undefined> {
@@ -163,10 +167,25 @@ export async function attemptOnce(
   }
 }
 
-/** Runs the scheduled flush long after the events, sending follow-ups into `sent`. */
+/**
+ * Runs the scheduled flush long after the events, sending follow-ups into `sent`. Given a FlakyStore,
+ * the flush's first-run lookback over due buckets that nothing was ever written to is answered empty
+ * without a request: that saves most requests of a short scenario on dynalite, and changes no answer.
+ */
 export async function followUps(store: StateStore, clock: Clock): Promise<Alert[]> {
   const sent: Alert[] = [];
-  await flushDue({ store, rules, now: clock.now + 6 * 3_600_000, allowedLatenessMs: LATENESS, send: async (a) => void sent.push(a) });
+  const view: StateStore =
+    store instanceof FlakyStore
+      ? {
+          put: (item, condition) => store.put(item, condition),
+          update: (key, ops, condition) => store.update(key, ops, condition),
+          get: (key) => store.get(key),
+          delete: (key) => store.delete(key),
+          flush: () => store.flush(),
+          query: (pk, range) => (pk.startsWith('due#') && !store.written.has(pk) ? Promise.resolve([]) : store.query(pk, range)),
+        }
+      : store;
+  await flushDue({ store: view, rules, now: clock.now + 6 * 3_600_000, allowedLatenessMs: LATENESS, send: async (a) => void sent.push(a) });
   return sent;
 }
 
