@@ -29,6 +29,7 @@ import { ssmStartSession } from './ssm-start-session.rule.js';
 // Logging, defenses, network, KMS, Config, GuardDuty, Lambda, Bedrock (rules-infra).
 import { adminPortOpenToInternet } from './admin-port-open-to-internet.rule.js';
 import { bedrockFirstInvocation } from './bedrock-first-invocation.rule.js';
+import { bedrockInvocationLoggingDeleted } from './bedrock-invocation-logging-deleted.rule.js';
 import { bedrockModelAccessEnabled } from './bedrock-model-access-enabled.rule.js';
 import { cloudtrailConfigChanged } from './cloudtrail-config-changed.rule.js';
 import { configChanged } from './config-changed.rule.js';
@@ -47,6 +48,7 @@ import { routeTableChanged } from './route-table-changed.rule.js';
 import { securityGroupChanged } from './security-group-changed.rule.js';
 import { vpcChanged } from './vpc-changed.rule.js';
 import { vpcFlowLogsDeleted } from './vpc-flow-logs-deleted.rule.js';
+import { trailwatchTampered } from './trailwatch-tampered.rule.js';
 
 /** Every detection, explicitly: adding a rule means adding it here (no registration by import). */
 export const rules: readonly Rule[] = [
@@ -78,6 +80,7 @@ export const rules: readonly Rule[] = [
   ssmStartSession,
   // Logging and defenses, network, KMS, Config, GuardDuty, Lambda, Bedrock.
   cloudtrailConfigChanged,
+  trailwatchTampered,
   kmsKeyDisabledOrDeleted,
   configChanged,
   configRecordingStopped,
@@ -97,4 +100,5 @@ export const rules: readonly Rule[] = [
   lambdaLayerAdded,
   bedrockModelAccessEnabled,
   bedrockFirstInvocation,
+  bedrockInvocationLoggingDeleted,
 ];
