@@ -76,6 +76,10 @@ const schema = z.strictObject({
       id: z.string().regex(/^o-[a-z0-9]{10,32}$/, { error: (i) => `"${String(i.input)}" is not an organization id (o-xxxxxxxxxx)` }),
       /** Regions the StackSet deploys forwarding rules to in every member account. */
       regions: z.array(region).min(1),
+      /** Where the StackSet deploys: the root (`r-...`) or organisational units (`ou-...`). */
+      organizationalUnits: z
+        .array(z.string().regex(/^(r-[a-z0-9]{4,32}|ou-[a-z0-9]{4,32}-[a-z0-9]{8,32})$/, { error: (i) => `"${String(i.input)}" is not an organization root (r-...) or unit (ou-...) id` }))
+        .min(1),
     })
     .optional(),
   trail: z

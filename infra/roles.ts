@@ -99,10 +99,12 @@ export function lambdaRole(functionName: string, statements: readonly Statement[
 export interface RoleOptions {
   stage: string;
   slackParameters: readonly string[];
+  /** `eventBridgeOutput.bus`: the one bus the output function may put events on. */
+  outputBus: string;
 }
 
 /** Logical id of each function's role, as serverless.yml names them in `role:`. */
-export const ROLE_IDS = { detect: 'TrailwatchDetectRole', flush: 'TrailwatchFlushRole', slack: 'TrailwatchSlackRole' } as const;
+export const ROLE_IDS = { detect: 'TrailwatchDetectRole', flush: 'TrailwatchFlushRole', slack: 'TrailwatchSlackRole', output: 'TrailwatchOutputRole' } as const;
 
 export function functionRoles(opts: RoleOptions): Record<string, CfnResource> {
   const fn = (name: string) => `trailwatch-${opts.stage}-${name}`;
@@ -111,5 +113,9 @@ export function functionRoles(opts: RoleOptions): Record<string, CfnResource> {
     // Follow-ups read and close incidents in the same table, and publish like detect.
     [ROLE_IDS.flush]: lambdaRole(fn('flush'), [publishAlerts, useAlertKey, readWriteState, deadLetter]),
     [ROLE_IDS.slack]: lambdaRole(fn('slack'), [...readParameters(opts.slackParameters), deadLetter]),
+    [ROLE_IDS.output]: lambdaRole(fn('output'), [
+      { Sid: 'PutAlertEvents', Effect: 'Allow', Action: 'events:PutEvents', Resource: arn('events', `event-bus/${opts.outputBus}`) },
+      deadLetter,
+    ]),
   };
 }

@@ -6,7 +6,9 @@ import { emailSubscriptionResources } from '../lib/infra/subscriptions.js';
 import type { SlackRoute } from '../lib/slack-routes.js';
 import { rules } from '../rules/index.js';
 import { loadDeployConfig, type DeployConfig, type LoadOptions } from './config.js';
+import { forwardingRegions, organizationStackSetTemplate, regionForwarderTemplate, type Template } from './forwarder.js';
 import { functionRoles, ids } from './roles.js';
+import { trailResources } from './trail.js';
 
 export { ConfigFileError } from './config.js';
 
@@ -31,6 +33,7 @@ export function settings(config: DeployConfig): Record<string, string | boolean>
     allowedLatenessMinutes: String(config.allowedLatenessMinutes),
     ruleTuning: JSON.stringify(config.rules),
     slackRoutes: JSON.stringify(slackRoutes(config)),
+    outputBus: config.eventBridgeOutput.bus,
     canary: config.canary,
   };
 }
@@ -58,7 +61,10 @@ export function generatedResources(config: DeployConfig, stage: string, service?
         ids.topic,
       ),
       ...slackSubscriptionResources({ routes, topicLogicalId: ids.topic, functionLogicalId: 'SlackLambdaFunction' }),
-      ...functionRoles({ stage, slackParameters: routes.map((r) => r.parameter) }),
+      ...functionRoles({ stage, slackParameters: routes.map((r) => r.parameter), outputBus: config.eventBridgeOutput.bus }),
+      ...(config.eventBridgeOutput.enabled ? outputSubscription() : {}),
+      ...(config.organization ? organizationBusPolicy(stage, config.organization.id) : {}),
+      ...(config.trail.enabled ? trailResources(rules, { stage, s3DataEvents: config.trail.s3DataEvents, insights: config.trail.insights }) : {}),
       // Only with serverless.yml's functions (tests of the rules' resources pass none).
       ...(service &&
         healthResources({
@@ -72,4 +78,66 @@ export function generatedResources(config: DeployConfig, stage: string, service?
         })),
     },
   };
+}
+
+/** The output function takes every alert and follow-up (not the alarms, which carry no severity). */
+function outputSubscription(): Record<string, CfnResource> {
+  const functionArn = { 'Fn::GetAtt': ['OutputLambdaFunction', 'Arn'] };
+  return {
+    TrailwatchOutputSubscription: {
+      Type: 'AWS::SNS::Subscription',
+      Properties: {
+        TopicArn: { Ref: ids.topic },
+        Protocol: 'lambda',
+        Endpoint: functionArn,
+        FilterPolicyScope: 'MessageAttributes',
+        FilterPolicy: { severity: [{ exists: true }] },
+      },
+    },
+    TrailwatchOutputInvokePermission: {
+      Type: 'AWS::Lambda::Permission',
+      Properties: { Action: 'lambda:InvokeFunction', FunctionName: functionArn, Principal: 'sns.amazonaws.com', SourceArn: { Ref: ids.topic } },
+    },
+  };
+}
+
+/** The home bus admits events put by any principal of the organisation (the member accounts' forwarders). */
+function organizationBusPolicy(stage: string, orgId: string): Record<string, CfnResource> {
+  return {
+    TrailwatchOrganizationBusPolicy: {
+      Type: 'AWS::Events::EventBusPolicy',
+      Properties: {
+        EventBusName: 'default',
+        StatementId: `trailwatch-${stage}-organization`,
+        Statement: {
+          Effect: 'Allow',
+          Principal: '*',
+          Action: 'events:PutEvents',
+          Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default' },
+          Condition: { StringEquals: { 'aws:PrincipalOrgID': orgId } },
+        },
+      },
+    },
+  };
+}
+
+/** The CloudFormation templates deployed beside the serverless stack, by file name (scripts/deploy.ts). */
+export function companionTemplates(config: DeployConfig, stage: string): Record<string, { region: string; template: Template } | { regions: string[]; template: Template; stackSet: true }> {
+  const deployed = applyTuning(rules, parseRuleTuning(JSON.stringify(config.rules), rules));
+  const out: ReturnType<typeof companionTemplates> = {};
+  // With an organisation, the StackSet also covers this account's other regions (a member account):
+  // forwarders of its own would collide with the StackSet's rules of the same names.
+  const regions = config.organization ? [] : forwardingRegions({ homeRegion: config.region, ...config.forwarder });
+  for (const region of regions) {
+    const template = regionForwarderTemplate(deployed, { stage, homeRegion: config.region, region, ...config.forwarder });
+    if (template) out[`trailwatch-${stage}-forwarder-${region}.json`] = { region, template };
+  }
+  if (config.organization) {
+    out[`trailwatch-${stage}-organization-stackset.json`] = {
+      regions: config.organization.regions,
+      template: organizationStackSetTemplate(deployed, { stage, homeRegion: config.region }),
+      stackSet: true,
+    };
+  }
+  return out;
 }

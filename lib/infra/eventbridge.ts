@@ -2,7 +2,14 @@ import { MAX_PATTERN_LENGTH } from '../eventbridge/pattern.js';
 import type { Rule } from '../rule.js';
 
 /** What CloudFormation needs, no more: one rule per detection, and the permission for it to invoke detect. */
-export type CfnResource = { Type: string; Properties: Record<string, unknown>; DependsOn?: string[] };
+export type CfnResource = {
+  Type: string;
+  Properties: Record<string, unknown>;
+  DependsOn?: string[];
+  Condition?: string;
+  DeletionPolicy?: 'Retain' | 'Delete' | 'Snapshot';
+  UpdateReplacePolicy?: 'Retain' | 'Delete' | 'Snapshot';
+};
 
 export interface EventBridgeOptions {
   stage: string;
