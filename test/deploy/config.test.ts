@@ -46,6 +46,7 @@ describe('trailwatch.<stage>.yml', () => {
       allowedLatenessMinutes: '45',
       ruleTuning: '{"s3-mass-delete":{"dedupeMinutes":90}}',
       slackRoutes: '[{"parameter":"/a/b","minSeverity":"medium","rules":["iam-user-deleted"]}]',
+      outputBus: 'default',
       canary: true,
     });
   });

@@ -86,10 +86,11 @@ describe('home region us-east-1, nothing optional', () => {
     const { home, companions, stdout } = get('useast1Defaults');
     expect(companions).toEqual({});
     expect(stdout).toContain('No forwarder needed');
-    for (const type of ['AWS::CloudTrail::Trail', 'AWS::S3::Bucket', 'AWS::KMS::Key', 'AWS::Events::EventBusPolicy']) {
+    for (const type of ['AWS::CloudTrail::Trail', 'AWS::S3::Bucket', 'AWS::Events::EventBusPolicy']) {
       expect(ofType(home, type).filter(([id]) => id !== 'ServerlessDeploymentBucket')).toEqual([]);
     }
     expect(ofType(home, 'AWS::SNS::Subscription')).toEqual([]);
+    expect(ofType(home, 'AWS::KMS::Key').map(([id]) => id)).toEqual(['TrailwatchAlertKey']);
   });
 });
 
@@ -201,7 +202,9 @@ describe('every packaged template', () => {
     for (const fn of ['Detect', 'Flush', 'Slack', 'Output']) expect(home.Resources[`${fn}LambdaFunction`]?.Properties.Role).toEqual({ 'Fn::GetAtt': [`Trailwatch${fn}Role`, 'Arn'] });
     expect(home.Resources.IamRoleLambdaExecution).toBeUndefined();
     const actions = (role: string) => JSON.stringify((home.Resources[role]?.Properties.Policies as Array<{ PolicyDocument: unknown }>)[0]?.PolicyDocument);
-    expect(actions('TrailwatchDetectRole')).not.toMatch(/ssm:|kms:/);
+    // detect uses the alert topic's key through SNS only, and reads no parameter.
+    expect(actions('TrailwatchDetectRole')).not.toMatch(/ssm:|:parameter/);
+    expect(actions('TrailwatchDetectRole').match(/kms:ViaService[^}]*/g)?.every((c) => c.includes('sns.'))).toBe(true);
     expect(actions('TrailwatchSlackRole')).not.toMatch(/dynamodb:|sns:Publish/);
     expect(actions('TrailwatchOutputRole')).not.toMatch(/dynamodb:|ssm:|sns:Publish/);
   });
@@ -214,7 +217,13 @@ describe('every packaged template', () => {
     for (const [name, t] of all()) expect({ name, problems: patternProblems(t) }).toEqual({ name, problems: [] });
     const { home } = get('seoulEverything');
     const invoke = ofType(home, 'AWS::Lambda::Permission').filter(([, r]) => r.Properties.Principal === 'events.amazonaws.com' && JSON.stringify(r.Properties.FunctionName).includes('Detect'));
-    expect(invoke).toHaveLength(rules.length);
+    // Every rule that targets detect (the pack's, and the canary's) has its own permission, by ARN.
+    const targeting = ofType(home, 'AWS::Events::Rule')
+      .filter(([, r]) => JSON.stringify(r.Properties.Targets).includes('DetectLambdaFunction'))
+      .map(([id]) => ({ 'Fn::GetAtt': [id, 'Arn'] }));
+    expect(targeting.length).toBeGreaterThanOrEqual(rules.length);
+    expect(invoke.map(([, r]) => r.Properties.SourceArn)).toEqual(expect.arrayContaining(targeting));
+    expect(invoke).toHaveLength(targeting.length);
     for (const [, r] of invoke) expect(JSON.stringify(r.Properties.SourceArn)).not.toContain('*');
     expect(functionPolicyBytes(rules.map((r) => r.id), STAGE)).toBeLessThan(MAX_FUNCTION_POLICY_BYTES);
   });
