@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { CloudTrailRecord, TrailEvent } from '../../lib/cloudtrail/types.js';
 import { rules } from '../../rules/index.js';
 import { allCases } from '../support/rule-cases.js';
 
@@ -67,5 +69,27 @@ describe('infrastructure rules: alert text', () => {
     ['bedrock-first-invocation', 'a probe with an invalid request (ValidationException) counts: it tests access for free', 'InvokeModel of anthropic.claude-3-sonnet-20240229-v1:0 by role/test-role (session cli), its first in 7 days (failed: ValidationException)'],
   ])('%s says what happened: %s', (ruleId, caseName, expected) => {
     expect(summaryOf(ruleId, caseName)).toBe(expected);
+  });
+});
+
+describe('infrastructure rules: hostile input', () => {
+  // Every string and shape in a record is attacker-chosen: predicates and formatters must not throw on
+  // any of it (the engine would isolate a throw, but count it as a rule error and lose the match).
+  const names = [...new Set(cases.filter((c) => c.matches.some((id) => INFRA.has(id))).map((c) => String(c.event.detail.eventName)))];
+  const base = cases.find((c) => c.matches.includes('security-group-changed'));
+
+  it.each(infraRules.map((r) => [r.id, r] as const))('%s never throws on arbitrary request parameters and identities', (_id, rule) => {
+    expect(base).toBeDefined();
+    fc.assert(
+      fc.property(fc.constantFrom(...names), fc.jsonValue(), fc.jsonValue(), fc.jsonValue(), (eventName, requestParameters, responseElements, userIdentity) => {
+        const event = structuredClone(base!.event) as TrailEvent;
+        const detail = { ...event.detail, eventName, requestParameters, responseElements, userIdentity } as CloudTrailRecord;
+        event.detail = detail;
+        rule.match?.(detail, event);
+        expect(typeof rule.summarize(detail, event)).toBe('string');
+        rule.details?.(detail, event);
+      }),
+      { numRuns: 200 },
+    );
   });
 });
