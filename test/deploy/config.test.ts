@@ -1,10 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigFileError, loadDeployConfig, parseDeployConfig, refuseMovedParams } from '../../infra/config.js';
 import { settings } from '../../infra/stack.js';
 import { rules } from '../../rules/index.js';
-import { ROOT } from './serverless.js';
+import { ROOT, serverless } from './serverless.js';
 
 const parse = (text: string, cliRegion?: string) => parseDeployConfig(text, 'trailwatch.prod.yml', { rules, cliRegion });
 
@@ -106,5 +107,35 @@ describe('trailwatch.<stage>.yml', () => {
 
   it('fails on a TRAILWATCH_CONFIG that names no file instead of deploying defaults', () => {
     expect(() => loadDeployConfig({ serviceDir: ROOT, stage: 'prod', rules, env: { TRAILWATCH_CONFIG: 'nowhere.yml' } })).toThrow('nowhere.yml: no such file');
+  });
+});
+
+describe('serverless package with a broken configuration (offline)', () => {
+  const failure = async (args: string[], env: Record<string, string>) => {
+    const error = await serverless(['package', '--stage', 'cfgci', '--package', join(tmpdir(), 'trailwatch-never-written'), ...args], env).then(
+      () => undefined,
+      (e: { stdout?: string; stderr?: string }) => `${e.stdout ?? ''}${e.stderr ?? ''}`,
+    );
+    expect(error).toBeDefined();
+    return error ?? '';
+  };
+
+  it('stops before building anything and names the file, the key and the problem', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trailwatch-bad-config-'));
+    const file = join(dir, 'trailwatch.cfgci.yml');
+    writeFileSync(file, 'email:\n  - address: secops@example.com\n    minSeverity: urgent\n');
+    try {
+      const output = await failure([], { TRAILWATCH_CONFIG: file });
+      expect(output).toContain(`${file}: email[0].minSeverity: "urgent" is not a severity (info, low, medium, high, critical)`);
+      // Said once in full, not once per variable that reads the file.
+      expect(output.split('is not a severity').length - 1).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a moved --param with where the setting went', async () => {
+    const output = await failure(['--param', 'alertEmails=secops@example.com'], {});
+    expect(output).toContain('--param alertEmails is no longer read: set "email" in trailwatch.cfgci.yml instead');
   });
 });
