@@ -168,6 +168,11 @@ export interface OpenIngress {
 /**
  * What an ingress change opens to the internet, or undefined when it opens nothing (private ranges,
  * other security groups, prefix lists, egress, deny entries). Only the grants that are exposures.
+ *
+ * Not read: ModifySecurityGroupRules. Its record
+ * (`ModifySecurityGroupRulesRequest.SecurityGroupRule.SecurityGroupRule.CidrIpv4`) does not say whether
+ * the rule is ingress or egress, and egress to 0.0.0.0/0 is every group's default, so judging it would
+ * page on restored defaults; security-group-changed still records it at low severity.
  */
 export function openIngressOf(record: CloudTrailRecord): OpenIngress | undefined {
   const name = record.eventName;
