@@ -66,8 +66,11 @@ const schema = z.strictObject({
     .strictObject({
       /** Forward us-east-1-only events (IAM, Organizations, STS, root sign-in) to the home region. */
       globalEvents: z.boolean().default(true),
-      /** Other regions whose regional events (S3, EC2, CloudTrail, ...) are forwarded too. */
-      regions: z.array(region).default([]),
+      /**
+       * Other regions whose regional events (S3, EC2, CloudTrail, ...) are forwarded too, or `all`: every
+       * region enabled in the account, asked at deploy time.
+       */
+      regions: z.union([z.literal('all'), z.array(region)], { error: 'must be all or a list of region names' }).default([]),
     })
     .default({ globalEvents: true, regions: [] }),
   organization: z
@@ -183,7 +186,7 @@ export function parseDeployConfig(text: string, file: string, ctx: ConfigContext
     throw new ConfigFileError(`${file}: region is ${config.region} but --region says ${cli}: the home region is set in one place, drop --region or change the file`);
   }
   const home = config.region ?? cli ?? 'us-east-1';
-  if (config.forwarder.regions.includes(home)) throw new ConfigFileError(`${file}: forwarder.regions: ${home} is the home region, nothing to forward`);
+  if (Array.isArray(config.forwarder.regions) && config.forwarder.regions.includes(home)) throw new ConfigFileError(`${file}: forwarder.regions: ${home} is the home region, nothing to forward`);
   return { ...config, region: home, file };
 }
 

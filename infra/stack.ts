@@ -122,14 +122,17 @@ function organizationBusPolicy(stage: string, orgId: string): Record<string, Cfn
 }
 
 /** The CloudFormation templates deployed beside the serverless stack, by file name (scripts/deploy.ts). */
-export function companionTemplates(config: DeployConfig, stage: string): Record<string, { region: string; template: Template } | { regions: string[]; template: Template; stackSet: true }> {
+export function companionTemplates(config: DeployConfig, stage: string, enabledRegions?: readonly string[]): Record<string, { region: string; template: Template } | { regions: string[]; template: Template; stackSet: true }> {
   const deployed = applyTuning(rules, parseRuleTuning(JSON.stringify(config.rules), rules));
   const out: ReturnType<typeof companionTemplates> = {};
   // With an organisation, the StackSet also covers this account's other regions (a member account):
   // forwarders of its own would collide with the StackSet's rules of the same names.
-  const regions = config.organization ? [] : forwardingRegions({ homeRegion: config.region, ...config.forwarder });
+  const listed = config.forwarder.regions;
+  if (listed === 'all' && !enabledRegions) throw new Error('forwarder.regions is all: the enabled regions must be asked of the account first');
+  const forwarder = { globalEvents: config.forwarder.globalEvents, regions: listed === 'all' ? (enabledRegions ?? []) : listed };
+  const regions = config.organization ? [] : forwardingRegions({ homeRegion: config.region, ...forwarder });
   for (const region of regions) {
-    const template = regionForwarderTemplate(deployed, { stage, homeRegion: config.region, region, ...config.forwarder });
+    const template = regionForwarderTemplate(deployed, { stage, homeRegion: config.region, region, ...forwarder });
     if (template) out[`trailwatch-${stage}-forwarder-${region}.json`] = { region, template };
   }
   if (config.organization) {

@@ -16,7 +16,13 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SERVERLESS = join(ROOT, 'node_modules/osls/bin/serverless.js');
 
 const { values } = parseArgs({
-  options: { stage: { type: 'string', default: 'dev' }, 'dry-run': { type: 'boolean', default: false }, out: { type: 'string' } },
+  options: {
+    stage: { type: 'string', default: 'dev' },
+    'dry-run': { type: 'boolean', default: false },
+    out: { type: 'string' },
+    /** With `forwarder.regions: all` and --dry-run: the regions to assume enabled (comma-separated). */
+    'enabled-regions': { type: 'string' },
+  },
 });
 const stage = values.stage ?? 'dev';
 const dryRun = values['dry-run'] ?? false;
@@ -40,7 +46,14 @@ run(process.execPath, [SERVERLESS, dryRun ? 'package' : 'deploy', '--stage', sta
 
 // 2. and 3. The companion templates, written where `serverless package` writes its own.
 mkdirSync(out, { recursive: true });
-const templates = companionTemplates(config, stage);
+// `forwarder.regions: all`: every region enabled in this account (opt-in regions only once opted in).
+const enabledRegions = (): string[] => {
+  if (values['enabled-regions']) return values['enabled-regions'].split(',').map((r) => r.trim()).filter(Boolean);
+  if (dryRun) throw new Error('forwarder.regions is all: pass --enabled-regions a,b,c with --dry-run (no AWS call is made)');
+  const text = execFileSync('aws', ['ec2', 'describe-regions', '--region', config.region, '--query', 'Regions[].RegionName', '--output', 'text'], { encoding: 'utf8' });
+  return text.split(/\s+/).filter(Boolean);
+};
+const templates = companionTemplates(config, stage, config.forwarder.regions === 'all' ? enabledRegions() : undefined);
 const account = () => (dryRun ? '<this account id>' : execFileSync('aws', ['sts', 'get-caller-identity', '--query', 'Account', '--output', 'text'], { encoding: 'utf8' }).trim());
 for (const [name, part] of Object.entries(templates)) {
   const file = join(out, name);

@@ -71,6 +71,7 @@ describe('trailwatch.<stage>.yml', () => {
     ["accounts: {'123456789012': 'a,b'}", 'trailwatch.prod.yml: accounts.123456789012: must be 1-64 characters without , = or a line break'],
     ['allowedLatenessMinutes: "30"', 'trailwatch.prod.yml: allowedLatenessMinutes: '],
     ['region: tokyo', 'trailwatch.prod.yml: region: "tokyo" is not an AWS region name'],
+    ['forwarder: {regions: everywhere}', 'trailwatch.prod.yml: forwarder.regions: must be all or a list of region names'],
     ['forwarder: {regions: [eu-west-1, us-east-1]}', 'trailwatch.prod.yml: forwarder.regions: us-east-1 is the home region'],
     ['organization: {id: my-org, regions: [us-east-1], organizationalUnits: [r-ab12]}', 'trailwatch.prod.yml: organization.id: "my-org" is not an organization id'],
     ['organization: {id: o-a1b2c3d4e5, regions: [us-east-1], organizationalUnits: [Security]}', 'trailwatch.prod.yml: organization.organizationalUnits[0]: "Security" is not an organization root (r-...) or unit (ou-...) id'],

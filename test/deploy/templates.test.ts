@@ -189,6 +189,16 @@ describe('home region ap-northeast-2', () => {
   });
 });
 
+describe('forwarder.regions: all', () => {
+  it('forwards from every enabled region but the home one, us-east-1 with the global events too', () => {
+    const config = parseDeployConfig('region: ap-northeast-2\nforwarder: { regions: all }\n', 'trailwatch.tpl.yml', { rules });
+    const out = companionTemplates(config, STAGE, ['ap-northeast-2', 'eu-west-1', 'us-east-1', 'us-west-2']);
+    expect(Object.keys(out).sort()).toEqual(['eu-west-1', 'us-east-1', 'us-west-2'].map((r) => `trailwatch-${STAGE}-forwarder-${r}.json`));
+    expect(forwardedIds(out[`trailwatch-${STAGE}-forwarder-us-east-1.json`]?.template as unknown as Template)).toEqual(rules.map((r) => r.id).sort());
+    expect(() => companionTemplates(config, STAGE)).toThrow('the enabled regions must be asked of the account first');
+  });
+});
+
 describe('home region us-east-1 with a forwarded region and the trail', () => {
   it('forwards only the regional events of eu-west-1 and deploys the trail without Insights', () => {
     const { home, companions } = useast1Trail;
