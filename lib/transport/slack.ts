@@ -38,15 +38,25 @@ export function retryAfterMs(header: string | null): number {
 
 /** Removes the webhook URL, and its path (the secret part), from any text we may surface. */
 export function redact(text: string, url: string): string {
-  let out = text;
-  const secrets = [url];
+  const secrets = new Set([url, url.trim()]);
   try {
-    const { pathname } = new URL(url);
-    if (pathname.length > 1) secrets.push(pathname);
+    const parsed = new URL(url.trim());
+    secrets.add(parsed.href);
+    if (parsed.pathname.length > 1) secrets.add(parsed.pathname);
+    // The token alone (the last segment), as a page or proxy might quote it without the rest.
+    const token = parsed.pathname.split('/').filter(Boolean).at(-1);
+    if (token && token.length >= 8) secrets.add(token);
   } catch {
     // Not a URL: the whole string is all we can look for.
   }
-  for (const secret of secrets) if (secret) out = out.split(secret).join('[webhook]');
+  // Percent-encoded and JSON-escaped copies too (an error page may quote the URL either way).
+  for (const secret of [...secrets]) {
+    secrets.add(encodeURIComponent(secret));
+    secrets.add(secret.replaceAll('/', '\\/'));
+  }
+  let out = text;
+  // Longest first, so the URL goes as a whole before its path or token is looked for.
+  for (const secret of [...secrets].filter(Boolean).sort((a, b) => b.length - a.length)) out = out.split(secret).join('[webhook]');
   return out;
 }
 
@@ -56,7 +66,7 @@ export function redact(text: string, url: string): string {
  * same way again: no retry, throw at once so the alert goes to the dead-letter queue and the alarm.
  */
 export function classify(status: number, body: string, retryAfter: string | null, attempt: number, opts: { backoffMs: number; maxRetryAfterMs: number }): Outcome {
-  const said = oneLine(body, BODY_MAX) || '(empty body)';
+  const said = cut(body);
   if (status >= 200 && status < 300) return { kind: 'sent' };
   if (status === 429) {
     const waitMs = retryAfterMs(retryAfter);
@@ -68,6 +78,13 @@ export function classify(status: number, body: string, retryAfter: string | null
 }
 
 const backoff = (attempt: number, base: number): number => base * 2 ** (attempt - 1);
+
+/**
+ * Slack's answer, or an error, shortened for a log line. Callers redact BEFORE this cut: cutting first
+ * could keep the start of the URL or token while dropping the rest, and the redaction would no longer
+ * recognise (nor remove) what was left.
+ */
+const cut = (text: string): string => oneLine(text, BODY_MAX) || '(empty body)';
 
 /** Only https leaves the machine: a webhook over plain http would put the secret on the wire. */
 function checkedUrl(raw: string): string {
@@ -106,13 +123,13 @@ export function createSlackTransport(options: SlackTransportOptions): Transport 
         signal: AbortSignal.timeout(opts.timeoutMs),
       });
       const text = await response.text();
-      return classify(response.status, text, response.headers.get('retry-after'), n, opts);
+      return classify(response.status, redact(text, url), response.headers.get('retry-after'), n, opts);
     } catch (error) {
       // Timeouts and network errors: Slack may or may not have posted it. A duplicate in the channel
       // beats a lost alert. The message may quote the URL (undici does on some errors): redacted.
       const name = error instanceof Error ? error.name : 'Error';
       const what = name === 'TimeoutError' ? `timed out after ${opts.timeoutMs} ms` : `${name}: ${error instanceof Error ? error.message : String(error)}`;
-      return { kind: 'retry', waitMs: backoff(n, opts.backoffMs), reason: redact(oneLine(what, BODY_MAX), url) };
+      return { kind: 'retry', waitMs: backoff(n, opts.backoffMs), reason: cut(redact(what, url)) };
     }
   }
 
@@ -132,7 +149,7 @@ export function createSlackTransport(options: SlackTransportOptions): Transport 
       for (let n = 1; n <= opts.maxAttempts; n += 1) {
         const outcome = await attempt(url, body, n);
         if (outcome.kind === 'sent') return;
-        last = redact(outcome.reason, url);
+        last = outcome.reason;
         if (outcome.kind === 'fail') throw new DeliveryError(`Slack rejected alert ${alert.id}: ${last}`);
         if (n < opts.maxAttempts) await sleep(outcome.waitMs);
       }

@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 /** What the stand-in does with one request: answer, or hold it (for timeouts). */
 export type Reply =
   | { status: number; body?: string; headers?: Record<string, string> }
+  /** Answers with the request's own URL (the webhook, token included) quoted between `before` and `after`. */
+  | { status: number; echo: { before?: string; after?: string } }
   | { hang: 'headers' }
   | { hang: 'body' };
 
@@ -43,6 +45,11 @@ export async function startFakeSlack(): Promise<FakeSlack> {
           res.writeHead(200, { 'content-type': 'text/plain' });
           res.write('o');
         }
+        return;
+      }
+      if ('echo' in reply) {
+        res.writeHead(reply.status, { 'content-type': 'text/plain' });
+        res.end(`${reply.echo.before ?? ''}http://${req.headers.host ?? ''}${req.url ?? ''}${reply.echo.after ?? ''}`);
         return;
       }
       res.writeHead(reply.status, { 'content-type': 'text/plain', ...reply.headers });

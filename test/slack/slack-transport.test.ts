@@ -152,6 +152,20 @@ describe('the webhook URL is a secret', () => {
     expect((errors[5] as Error).message).toContain('Failed to parse URL from [webhook]');
   });
 
+  it('leaves no piece of the token in the error, wherever the cut of a long echoing body falls', async () => {
+    // The cut keeps 200 characters: put the echoed URL across that boundary at every offset.
+    const offsets = Array.from({ length: slack.url.length + 20 }, (_, i) => 200 - slack.url.length - 10 + i);
+    const pieces = new Set<string>();
+    for (let i = 0; i + 5 <= slack.secret.length; i++) pieces.add(slack.secret.slice(i, i + 5));
+    for (const offset of offsets) {
+      slack.reply({ status: 400, echo: { before: `invalid_payload ${'.'.repeat(Math.max(0, offset - 16))}`, after: ' '.repeat(50) + 'tail' } });
+      const error = await rejection(transport().t.send(alertFixture()));
+      const everything = [error.message, error.stack ?? '', String(error.cause ?? '')].join('\n');
+      for (const piece of pieces) expect(everything).not.toContain(piece);
+      if (offset < 150) expect(error.message).toContain('[webhook]');
+    }
+  });
+
   it('is not echoed when it is malformed, and is never sent over plain http off the machine', async () => {
     const bad = createSlackTransport({ webhookUrl: async () => 'hooks.chat.example/services/x0/b0/SECRETabc' });
     const error = await rejection(bad.send(alertFixture()));
