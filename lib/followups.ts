@@ -1,4 +1,5 @@
 import type { Alert } from './alert/alert.js';
+import { buildFollowUp, type FollowUpInput } from './alert/build.js';
 import { oneLine } from './alert/text.js';
 import { MAX_FUTURE_SKEW_MS } from './detector.js';
 import { BUCKET_MS, bucketOf, claimPk, countedIn, iso } from './incidents.js';
@@ -10,11 +11,21 @@ import type { StateItem, StateStore } from './state/store.js';
  * events had their chance to join), one message says how many matches were grouped into it.
  * Nothing is sent for an incident that grouped nothing. Run on a schedule (functions/flush.ts) and
  * by replay as event time advances.
+ *
+ * Each follow-up is delivered on its own: one that fails is retried on its own schedule (doubling
+ * backoff, recorded on its due marker) and, after `maxAttempts`, handed to the dead-letter queue,
+ * while every other due follow-up goes out in the same run.
  */
 
 const CHECKPOINT = { pk: 'flush', sk: 'checkpoint' };
 /** First run, or a checkpoint lost: look back this far for due markers (one query per 5 minutes). */
 const LOOKBACK_MS = 6 * 3_600_000;
+/** Publishes per follow-up before it is dead-lettered: with the backoff below, about 75 minutes. */
+export const DEFAULT_MAX_ATTEMPTS = 5;
+/** Wait before the second attempt; doubles per attempt, capped at an hour. */
+export const DEFAULT_BACKOFF_MS = BUCKET_MS;
+const MAX_BACKOFF_MS = 3_600_000;
+const ERROR_MAX = 300;
 
 export interface FlushOptions {
   store: StateStore;
@@ -24,27 +35,26 @@ export interface FlushOptions {
   accountNames?: Readonly<Record<string, string>>;
   /** Replay: follow-ups are marked as found in recorded history. */
   replayed?: boolean;
-  /** Sends one summary; throws on failure (the marker stays and the next run retries). */
+  /** Sends one summary; throws on failure (the follow-up is retried later, then dead-lettered). */
   send: (alert: Alert) => Promise<void>;
+  /**
+   * Keeps a follow-up that failed `maxAttempts` times (the dead-letter queue). Throws on failure:
+   * the marker then stays, and the next run tries again. Without it, the marker stays and is retried.
+   */
+  deadLetter?: (alert: Alert, reason: string, attempts: number) => Promise<void>;
+  maxAttempts?: number;
+  backoffMs?: number;
 }
 
 export interface FlushResult {
   sent: Alert[];
   examined: number;
-}
-
-const hhmm = (ms: number): string => iso(ms).slice(11, 16);
-
-function summaryText(marker: StateItem, count: number, first: number, last: number, group: Record<string, string>): string {
-  const extras = Object.entries(group)
-    .filter(([k]) => k !== 'principal' && k !== 'account')
-    .map(([k, v]) => `${k} ${v}`)
-    .join(', ');
-  const day = iso(first).slice(0, 10);
-  return oneLine(
-    `${count} more ${marker.eventName || 'matches'} by ${group.principal ?? marker.actor}${extras ? ` on ${extras}` : ''} between ${hhmm(first)} and ${hhmm(last)} UTC on ${day}`,
-    1000,
-  );
+  /** Follow-ups whose send failed this run and that will be retried (alert id and reason). */
+  retrying: Array<{ id: string; attempts: number; reason: string }>;
+  /** Follow-ups handed to the dead-letter queue this run. */
+  deadLettered: Alert[];
+  /** Markers that could not be processed at all (state errors); left for the next run. */
+  errors: Array<{ marker: string; reason: string }>;
 }
 
 function parseGroup(raw: unknown): Record<string, string> {
@@ -59,43 +69,16 @@ function parseGroup(raw: unknown): Record<string, string> {
   return {};
 }
 
-export function buildSummaryAlert(rule: Rule, marker: StateItem, stats: { count: number; first: number; last: number; eventIds: string[] }, now: number, accountNames?: Readonly<Record<string, string>>): Alert {
-  const group = parseGroup(marker.group);
-  const account = String(marker.account);
-  const alert: Alert = {
-    id: `${rule.id}:summary:${String(marker.eventId)}`,
-    kind: 'summary',
-    ruleId: rule.id,
-    title: rule.title,
-    severity: rule.severity,
-    status: rule.status,
-    summary: summaryText(marker, stats.count, stats.first, stats.last, group),
-    account,
-    region: String(marker.region),
-    eventTime: iso(stats.last),
-    detectedAt: iso(now),
-    delayMs: Math.max(0, now - stats.last),
-    late: false,
-    eventIds: stats.eventIds,
-    actor: { type: String(marker.actorType), name: String(marker.actor) },
-    eventSource: String(marker.eventSource),
-    eventName: String(marker.eventName),
-    details: [{ label: 'Incident opened by event', value: String(marker.eventId) }],
-    group,
-    count: stats.count,
-    firstEventTime: iso(stats.first),
-    lastEventTime: iso(stats.last),
-    runbook: rule.runbook,
-    references: rule.references,
-    mitre: rule.mitre,
-  };
-  const name = accountNames?.[account];
-  if (name) alert.accountName = name;
-  return alert;
-}
-
 /** Margin for wall clocks of concurrent invocations (a join may read `now` just before the incident opened). */
 const CLOCK_MARGIN_MS = 5 * 60_000;
+
+interface Grouped {
+  count: number;
+  times: number[];
+  ids: string[];
+  /** API name per listed call (claims written before API names were recorded have none). */
+  apis: Array<string | undefined>;
+}
 
 /**
  * The matches an incident counts and how many of them the follow-up reports. Counted are the claims
@@ -103,10 +86,11 @@ const CLOCK_MARGIN_MS = 5 * 60_000;
  * `countedIn`): claims are unique per event and a retry rewrites, never adds, so the count is exact
  * under redelivery and retries. The follow-up reports all of them but the `alerted` ones its alert
  * already reported, so alert plus follow-ups add up to the distinct matches. The events it lists
- * (and its span) are those the alert did not show: not the opener, nor a pending match inside the
- * alert's burst window.
+ * (and its span, and its API names) are those the alert did not show: not the opener, nor a pending
+ * match inside the alert's burst window. An out-of-order match made before the incident's start is
+ * among them, so the span includes it.
  */
-async function groupedEvents(store: StateStore, marker: StateItem, allowedLatenessMs: number): Promise<{ count: number; times: number[]; ids: string[] }> {
+async function groupedEvents(store: StateStore, marker: StateItem, allowedLatenessMs: number): Promise<Grouped> {
   const start = Number(marker.start);
   const end = Number(marker.end);
   // An on-time match joining late is at most the allowed lateness (plus skew) older than the
@@ -121,16 +105,102 @@ async function groupedEvents(store: StateStore, marker: StateItem, allowedLatene
     return item.d !== 'suppress' && t >= first && t <= last;
   };
   let counted = 0;
-  const times: number[] = [];
-  const ids: string[] = [];
+  const grouped: Grouped = { count: 0, times: [], ids: [], apis: [] };
   for (const item of items) {
     if (!countedIn(item, start, end)) continue;
     counted += 1;
     if (shownByAlert(item)) continue;
-    times.push(Number(item.t));
-    ids.push(String(item.id ?? item.sk.slice(item.sk.indexOf('#') + 1)));
+    grouped.times.push(Number(item.t));
+    grouped.ids.push(String(item.id ?? item.sk.slice(item.sk.indexOf('#') + 1)));
+    grouped.apis.push(typeof item.api === 'string' ? item.api : undefined);
   }
-  return { count: Math.max(0, counted - (Number(marker.alerted) || 0)), times, ids };
+  grouped.count = Math.max(0, counted - (Number(marker.alerted) || 0));
+  return grouped;
+}
+
+/** Listed calls per API, most frequent first (ties by name, so the text is deterministic). */
+function callsByApi(apis: ReadonlyArray<string | undefined>, fallback: string): Array<[string, number]> {
+  const counts = new Map<string, number>();
+  for (const api of apis) {
+    const name = api ?? fallback;
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+  }
+  return [...counts].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** Reads what a follow-up reports; undefined when it has nothing to say. */
+async function followUpOf(store: StateStore, rule: Rule, marker: StateItem, opts: FlushOptions): Promise<Alert | undefined> {
+  const grouped = await groupedEvents(store, marker, opts.allowedLatenessMs);
+  if (grouped.count <= 0) return undefined;
+  const { times, ids } = grouped;
+  // Claims come back sorted by their sort key, which starts with the ISO event time: the span is the
+  // first and the last (no Math.min(...times), which throws past ~100k grouped events).
+  const first = times[0] ?? Number(marker.start);
+  const last = times[times.length - 1] ?? Number(marker.end);
+  const input: FollowUpInput = {
+    openerEventId: String(marker.eventId),
+    account: String(marker.account),
+    region: String(marker.region),
+    eventSource: String(marker.eventSource),
+    eventName: String(marker.eventName),
+    actor: { type: String(marker.actorType), name: String(marker.actor), ...(typeof marker.actorArn === 'string' && marker.actorArn ? { arn: marker.actorArn } : {}) },
+    group: parseGroup(marker.group),
+    count: grouped.count,
+    first,
+    last,
+    eventIds: ids.slice(0, 100),
+    calls: callsByApi(grouped.apis, String(marker.eventName)),
+  };
+  return buildFollowUp(rule, input, {
+    now: opts.now,
+    ...(opts.accountNames ? { accountNames: opts.accountNames } : {}),
+    ...(opts.replayed ? { replayed: true } : {}),
+  });
+}
+
+const backoff = (attempts: number, base: number): number => Math.min(MAX_BACKOFF_MS, base * 2 ** Math.max(0, attempts - 1));
+const reasonOf = (error: unknown): string => oneLine(error instanceof Error ? error.message : String(error), ERROR_MAX) || 'unknown error';
+
+type Outcome = 'done' | 'waiting' | 'retrying';
+
+/** One due marker: send its follow-up, or record the failure and when to try again, or dead-letter it. */
+async function deliver(marker: StateItem, rule: Rule | undefined, opts: FlushOptions, result: FlushResult): Promise<Outcome> {
+  const { store, now } = opts;
+  const key = { pk: marker.pk, sk: marker.sk };
+  if (Number(marker.retryAt) > now) return 'waiting';
+  const alert = rule ? await followUpOf(store, rule, marker, opts) : undefined;
+  if (!alert || rule?.status !== 'live') {
+    if (alert) result.sent.push(alert);
+    await store.delete(key);
+    return 'done';
+  }
+  const attempts = (Number(marker.attempts) || 0) + 1;
+  const maxAttempts = Math.max(1, opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
+  // A follow-up that already used its attempts (the dead-letter send failed last time) is not
+  // published again: it goes straight to the queue.
+  if (attempts <= maxAttempts) {
+    try {
+      await opts.send(alert);
+      result.sent.push(alert);
+      await store.delete(key);
+      return 'done';
+    } catch (error) {
+      const reason = reasonOf(error);
+      if (attempts < maxAttempts || !opts.deadLetter) {
+        await store.update(key, { set: { attempts, retryAt: now + backoff(attempts, opts.backoffMs ?? DEFAULT_BACKOFF_MS), lastError: reason } }, { kind: 'exists' });
+        result.retrying.push({ id: alert.id, attempts, reason });
+        return 'retrying';
+      }
+      await store.update(key, { set: { attempts, lastError: reason } }, { kind: 'exists' });
+    }
+  }
+  if (!opts.deadLetter) return 'retrying';
+  // At least once into the queue: a failure between the send and the delete sends it again next run,
+  // and the queue's reader dedupes on the alert id. Without such a failure, exactly once.
+  await opts.deadLetter(alert, String(marker.lastError ?? 'publish failed'), Math.min(attempts, maxAttempts));
+  result.deadLettered.push(alert);
+  await store.delete(key);
+  return 'done';
 }
 
 export async function flushDue(opts: FlushOptions): Promise<FlushResult> {
@@ -139,39 +209,34 @@ export async function flushDue(opts: FlushOptions): Promise<FlushResult> {
   const checkpoint = await store.get(CHECKPOINT);
   const from = checkpoint ? Number(checkpoint.bucket) : Math.floor((now - LOOKBACK_MS) / BUCKET_MS) * BUCKET_MS;
   const lastBucket = Math.floor(now / BUCKET_MS) * BUCKET_MS;
-  const sent: Alert[] = [];
-  let examined = 0;
+  const result: FlushResult = { sent: [], examined: 0, retrying: [], deadLettered: [], errors: [] };
   let settled = from;
+  // The checkpoint moves only over buckets whose markers are all done: a follow-up waiting for its
+  // retry holds it (a bounded time: its attempts are bounded), never the follow-ups after it.
+  let held = false;
   for (let bucket = from; bucket <= lastBucket; bucket += BUCKET_MS) {
     const markers = await store.query(`due#${bucketOf(bucket)}`);
-    let pending = false;
+    let notYetDue = false;
     for (const marker of markers) {
-      examined += 1;
+      result.examined += 1;
       if (Number(marker.end) + opts.allowedLatenessMs > now) {
-        pending = true;
+        notYetDue = true;
         continue;
       }
-      const rule = byId.get(String(marker.ruleId));
-      const grouped = rule ? await groupedEvents(store, marker, opts.allowedLatenessMs) : { count: 0, times: [], ids: [] };
-      const { count } = grouped;
-      if (rule && count > 0) {
-        const { times, ids } = grouped;
-        // Claims come back sorted by their sort key, which starts with the ISO event time: the span is
-        // the first and the last (no Math.min(...times), which throws past ~100k grouped events).
-        const first = times[0] ?? Number(marker.start);
-        const last = times[times.length - 1] ?? Number(marker.end);
-        const alert = buildSummaryAlert(rule, marker, { count, first, last, eventIds: ids.slice(0, 100) }, now, opts.accountNames);
-        if (opts.replayed) alert.replayed = true;
-        if (rule.status === 'live') await opts.send(alert);
-        sent.push(alert);
+      try {
+        const outcome = await deliver(marker, byId.get(String(marker.ruleId)), opts, result);
+        if (outcome !== 'done') held = true;
+      } catch (error) {
+        // State or dead-letter failure: this marker stays for the next run; the others go on.
+        held = true;
+        result.errors.push({ marker: `${marker.pk}/${marker.sk}`, reason: reasonOf(error) });
       }
-      await store.delete({ pk: marker.pk, sk: marker.sk });
     }
-    if (!pending && bucket < lastBucket) settled = bucket + BUCKET_MS;
-    if (pending) break;
+    if (notYetDue) break;
+    if (!held && bucket < lastBucket) settled = bucket + BUCKET_MS;
   }
   if (settled !== from || !checkpoint) {
     await store.put({ ...CHECKPOINT, bucket: settled, expiresAt: Math.ceil((now + 30 * 86_400_000) / 1000) });
   }
-  return { sent, examined };
+  return result;
 }

@@ -195,7 +195,9 @@ export function createIncidentPolicy(opts: IncidentOptions): IncidentPolicy {
   function claimItem(m: Match, attrs: Record<string, string | number>): StateItem {
     // Claims live past their event's windows and follow-up, and at least `retention` after arrival.
     const expiresAt = Math.ceil((Math.max(Math.min(m.t, m.ctx.now + HOUR), m.ctx.now) + retention) / 1000);
-    return { ...m.key, expiresAt, t: m.t, id: m.ctx.eventId.slice(0, MAX_ID_CHARS), ...attrs };
+    // `api`: follow-ups name each counted call's API (root's calls differ), bounded like any event text.
+    const api = String(m.event.detail.eventName ?? m.event.detail.insightDetails?.eventName ?? '').slice(0, 128);
+    return { ...m.key, expiresAt, t: m.t, id: m.ctx.eventId.slice(0, MAX_ID_CHARS), api, ...attrs };
   }
 
   /**
@@ -260,6 +262,7 @@ export function createIncidentPolicy(opts: IncidentOptions): IncidentPolicy {
       eventName: String(event.detail.eventName ?? event.detail.insightDetails?.eventName ?? ''),
       actor: actor.name,
       actorType: actor.type,
+      actorArn: actor.arn ?? '',
     });
   }
 

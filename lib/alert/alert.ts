@@ -32,6 +32,8 @@ export interface Alert {
   eventIds: string[];
   /** The enrichment: who, from where, how. */
   actor: Actor;
+  /** CloudTrail Insight events: what is unusual (they have no caller; `actor` is then `unknown`). */
+  insight?: { state: string; type: string };
   eventSource: string;
   eventName: string;
   errorCode?: string;

@@ -48,3 +48,17 @@ export function topicArnFrom(env: NodeJS.ProcessEnv, invokedFunctionArn: string 
   if (!name || !parts || parts.length < 5 || parts[0] !== 'arn') return undefined;
   return `arn:${parts[1]}:sns:${parts[3]}:${parts[4]}:${name}`;
 }
+
+/**
+ * The dead-letter queue's URL: explicit DEAD_LETTER_QUEUE_URL, else built from the queue name and the
+ * function's own ARN, like the topic (no CloudFormation lookup at `invoke local`).
+ */
+export function deadLetterQueueUrlFrom(env: NodeJS.ProcessEnv, invokedFunctionArn: string | undefined): string | undefined {
+  const explicit = optionalEnv('DEAD_LETTER_QUEUE_URL', env);
+  if (explicit) return explicit;
+  const name = optionalEnv('DEAD_LETTER_QUEUE_NAME', env);
+  const parts = invokedFunctionArn?.split(':');
+  if (!name || !parts || parts.length < 5 || parts[0] !== 'arn') return undefined;
+  const domain = parts[1] === 'aws-cn' ? 'amazonaws.com.cn' : 'amazonaws.com';
+  return `https://sqs.${parts[3]}.${domain}/${parts[4]}/${name}`;
+}

@@ -1,17 +1,9 @@
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { Alert } from '../alert/alert.js';
-import { emailBody, messageAttributes, subjectOf } from '../alert/format.js';
+import { messageAttributes, snsMessage, subjectOf } from '../alert/format.js';
 import { DeliveryError, type Transport } from './transport.js';
 
-/**
- * One publish per alert with MessageStructure=json: email subscribers get the plain text, machine
- * subscribers (email-json, SQS, Lambda, HTTPS: the Slack notifier among them) get the alert as JSON.
- */
-export function snsMessage(alert: Alert): string {
-  const text = emailBody(alert);
-  const json = JSON.stringify(alert);
-  return JSON.stringify({ default: text, email: text, 'email-json': json, sqs: json, lambda: json, https: json });
-}
+export { snsMessage };
 
 /**
  * The SNS client module is loaded at the first publish, not at cold start: most invocations (grouped
