@@ -28,15 +28,35 @@ export function insightSummary(d: InsightDetails): string {
   return `${what} to ${api}${error}: ${rates}`;
 }
 
-/** The top contributors CloudTrail attributes the anomaly to (who, which agent, which error). */
+/** What CloudTrail attributes an anomaly to, in words a person scans. */
+const ATTRIBUTE_LABELS: Record<string, string> = {
+  userIdentityArn: 'Top callers',
+  userAgent: 'Top user agents',
+  errorCode: 'Top errors',
+};
+
+/** `arn:aws:sts::1:assumed-role/ci/build-7` -> `role/ci (session build-7)`; other ARNs keep their resource part. */
+function shortPrincipal(arn: string): string {
+  const role = /:assumed-role\/([^/]+)\/(.+)$/.exec(arn);
+  if (role) return `role/${role[1]} (session ${role[2]})`;
+  const resource = /^arn:[^:]*:(?:iam|sts)::\d{12}:(.+)$/.exec(arn);
+  return resource?.[1] ?? arn;
+}
+
+/** The top contributors CloudTrail attributes the anomaly to (who, which agent, which error), as a short list. */
 export function insightAttributions(d: InsightDetails, top = 3): Detail[] {
   const out: Detail[] = [];
-  for (const attribution of d.insightContext?.attributions ?? []) {
-    const values = (attribution.insight ?? [])
-      .filter((v) => typeof v.value === 'string')
+  const attributions = Array.isArray(d.insightContext?.attributions) ? d.insightContext.attributions : [];
+  for (const attribution of attributions.slice(0, 10)) {
+    const attribute = typeof attribution?.attribute === 'string' ? attribution.attribute : '?';
+    const values = (Array.isArray(attribution?.insight) ? attribution.insight : [])
+      .filter((v) => typeof v?.value === 'string')
       .slice(0, top)
-      .map((v) => `${v.value === 'null' ? '(none)' : v.value} (${fmt(v.average)}/min)`);
-    if (values.length) out.push({ label: `Top ${attribution.attribute ?? '?'}`, value: values.join('; ') });
+      .map((v) => {
+        const value = v.value === 'null' ? '(none)' : attribute === 'userIdentityArn' ? shortPrincipal(String(v.value)) : String(v.value);
+        return `${value} ${fmt(v.average)}/min`;
+      });
+    if (values.length) out.push({ label: ATTRIBUTE_LABELS[attribute] ?? `Top ${attribute}`, value: values.join(', ') });
   }
   return out;
 }

@@ -1,9 +1,10 @@
 import type { Alert } from './alert.js';
-import { headline, latencyWords } from './format.js';
+import { headline, insightWords, latencyWords } from './format.js';
+import { nextStepsOf } from './next-steps.js';
 import { oneLine } from './text.js';
 
 /**
- * Block Kit limits (DOMAIN.md, "Slack incoming webhooks"). Lengths are checked in UTF-16 code units,
+ * Block Kit limits (Slack's Block Kit reference: header 150, section text 3,000, 10 fields of 2,000, 50 blocks). Lengths are checked in UTF-16 code units,
  * which is never less than the character count Slack applies, so whichever way Slack counts, we fit.
  */
 export const SLACK_LIMITS = {
@@ -32,8 +33,11 @@ interface PlainText {
 interface Mrkdwn {
   type: 'mrkdwn';
   text: string;
-  /** true: Slack does not auto-link URLs or #channels, nor parse bare mentions, in text we did not write. */
-  verbatim: boolean;
+  /**
+   * Always true: Slack does not auto-link URLs or #channels, nor parse bare mentions. The only links
+   * in a message are the ones `slackLink` writes.
+   */
+  verbatim: true;
 }
 
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
@@ -108,10 +112,11 @@ function factFields(alert: Alert): Mrkdwn[] {
   const facts: Array<[string, string | undefined]> = [
     ['Account', accountText(alert)],
     ['Region', alert.region],
-    ['Who', a.type && a.type !== 'Unknown' ? `${a.name} (${a.type})` : a.name],
+    // An Insight has no caller: it says what is unusual instead.
+    alert.insight ? ['Unusual', `${insightWords(alert) ?? ''} of ${alert.eventSource} ${alert.eventName}`] : ['Who', a.type && a.type !== 'Unknown' ? `${a.name} (${a.type})` : a.name],
     ['Source IP', a.sourceIp],
     ['Via', a.via],
-    ['API', `${alert.eventSource} ${alert.eventName}`],
+    ['API', `${alert.eventSource} ${alert.eventName}`.trim()],
     ['Result', resultText(alert)],
     ['Event time', `${alert.eventTime}, ${latencyWords(alert)}`],
   ];
@@ -129,14 +134,53 @@ function detailSections(alert: Alert): unknown[] {
 }
 
 /**
- * The runbook and references are written by rule authors, not CloudTrail: they are still escaped, but
- * verbatim is off so the reference URLs become links.
+ * A link trailwatch writes itself: only an https URL made of unreserved and path characters (no `<`,
+ * `>`, `|`, spaces or quotes, nothing Slack would read as the end of a link), `&` escaped as Slack
+ * wants. Anything else is not a link: it is shown as escaped text.
+ */
+const LINKABLE = /^https:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?(?:[/?#][A-Za-z0-9._~!$&'()*+,;=:@/?#%-]*)?$/;
+
+export function slackLink(url: string, label: string): string | undefined {
+  if (url.length > 1000 || !LINKABLE.test(url)) return undefined;
+  return `<${escapeMrkdwn(url)}|${escapeMrkdwn(oneLine(label, 200).replace(/[|]/g, '/')) || 'link'}>`;
+}
+
+/**
+ * The runbook and references are written by rule authors, not CloudTrail; still, verbatim stays on
+ * (nothing is auto-linked) and the references become links only through `slackLink`.
  */
 function runbookText(alert: Alert): Mrkdwn {
   const head = '*What to do*\n';
-  const refs = alert.references.map((r) => `\n• ${oneLine(r, 300)}`).join('');
-  const body = fitEncoded(`${oneLine(alert.runbook, SLACK_LIMITS.sectionText) || '-'}${refs}`, SLACK_LIMITS.sectionText - head.length, escapeMrkdwn);
-  return { type: 'mrkdwn', text: `${head}${body}`, verbatim: false };
+  const runbook = fitEncoded(oneLine(alert.runbook, SLACK_LIMITS.sectionText) || '-', SLACK_LIMITS.sectionText - head.length - 1200, escapeMrkdwn);
+  let refs = '';
+  for (const r of alert.references.slice(0, 5)) {
+    const ref = oneLine(r, 300);
+    const piece = `\n• ${slackLink(ref, ref) ?? fitEncoded(ref, 300, escapeMrkdwn)}`;
+    if (head.length + runbook.length + refs.length + piece.length > SLACK_LIMITS.sectionText) break;
+    refs += piece;
+  }
+  return { type: 'mrkdwn', text: `${head}${runbook}${refs}`, verbatim: true };
+}
+
+/**
+ * The event in CloudTrail Event history and the Athena query of the caller's activity. Both come from
+ * `nextStepsOf`, which builds them from strictly validated parts of the alert: the only link in the
+ * message besides the rule's references, and one trailwatch wrote.
+ */
+function nextStepsText(alert: Alert): Mrkdwn | undefined {
+  const steps = nextStepsOf(alert);
+  const link = steps.eventHistoryUrl ? slackLink(steps.eventHistoryUrl, 'Open the event in CloudTrail Event history') : undefined;
+  const parts = ['*Next steps*'];
+  if (link) parts.push(`${link} (management events, last 90 days)`);
+  if (steps.athenaSql) {
+    parts.push(`Athena, ${escapeMrkdwn(oneLine(steps.activityOf ?? '', 300))}:`);
+    parts.push(`\`\`\`${escapeMrkdwn(steps.athenaSql.replaceAll('`', "'"))}\`\`\``);
+  }
+  if (parts.length === 1) return undefined;
+  const text = parts.join('\n');
+  // Built from bounded, validated parts: far below the limit. A cut would break the link, so a text
+  // that somehow grew past it is left out rather than cut.
+  return text.length <= SLACK_LIMITS.sectionText ? { type: 'mrkdwn', text, verbatim: true } : undefined;
 }
 
 function contextElements(alert: Alert): PlainText[] {
@@ -152,15 +196,17 @@ function contextElements(alert: Alert): PlainText[] {
  * oversized field makes Slack refuse the whole message (400 invalid_blocks) and lose the alert.
  */
 export function slackMessage(alert: Alert): SlackMessage {
+  const next = nextStepsText(alert);
   const blocks: unknown[] = [
     { type: 'header', text: plain(titleText(alert), SLACK_LIMITS.header) },
     { type: 'section', text: plain(alert.summary || headline(alert), SLACK_LIMITS.sectionText) },
     { type: 'section', fields: factFields(alert) },
     ...detailSections(alert),
+    ...(next ? [{ type: 'section', text: next }] : []),
     { type: 'section', text: runbookText(alert) },
     { type: 'context', elements: contextElements(alert) },
   ];
-  // At most 7 blocks: the cut is a last guard on Slack's 50, should a section be added here one day.
+  // At most 8 blocks: the cut is a last guard on Slack's 50, should a section be added here one day.
   // Notifications show `text`; Slack reads it as mrkdwn, so it is escaped like any other.
   const fallback = fitEncoded(oneLine(`${titleText(alert)}: ${oneLine(alert.summary, SLACK_LIMITS.fallback)}`, SLACK_LIMITS.fallback), SLACK_LIMITS.fallback, escapeMrkdwn);
   return { text: fallback, blocks: blocks.slice(0, SLACK_LIMITS.blocks) };

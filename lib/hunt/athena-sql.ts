@@ -144,3 +144,36 @@ export function ruleToAthenaSql(rule: HuntRule, opts: HuntOptions): HuntQuery {
     : plainQuery(from, where, limit);
   return { sql, caveats: caveats.list() };
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Next steps in an alert: one caller's (or one API's) activity around the event.
+
+/** Whose activity to list: callers by ARN, access key or calling service; Insight alerts by API. */
+export type ActivitySubject =
+  | { arn: string }
+  | { accessKeyId: string }
+  | { invokedBy: string }
+  | { eventSource: string; eventName: string };
+
+export interface ActivityQueryOptions {
+  database?: string;
+  table: string;
+  subject: ActivitySubject;
+  since: Date;
+  until: Date;
+  limit?: number;
+}
+
+function subjectCond(subject: ActivitySubject): Cond {
+  if ('arn' in subject) return atom(`useridentity.arn = ${sqlString(subject.arn)}`);
+  if ('accessKeyId' in subject) return atom(`useridentity.accesskeyid = ${sqlString(subject.accessKeyId)}`);
+  if ('invokedBy' in subject) return atom(`useridentity.invokedby = ${sqlString(subject.invokedBy)}`);
+  return and([atom(`eventsource = ${sqlString(subject.eventSource)}`), atom(`eventname = ${sqlString(subject.eventName)}`)]);
+}
+
+/** Every call of one subject in [since, until), newest first, over the console-created table. */
+export function activityToAthenaSql(opts: ActivityQueryOptions): string {
+  const from = `${quoteIdentifier(opts.database ?? DEFAULT_DATABASE)}.${quoteIdentifier(opts.table)}`;
+  const limit = positiveInteger('limit', opts.limit ?? DEFAULT_LIMIT);
+  return plainQuery(from, render(and([subjectCond(opts.subject), timeRange(opts.since, opts.until)]), 'top'), limit);
+}

@@ -19,6 +19,13 @@ const field = (alert: Alert, label: string) => blocksOf(alert).flatMap((b) => b.
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 /** Every `&` in escaped text starts one of the three entities we write; no `<` `>` survive. */
 const safelyEscaped = (text: string) => !/[<>]/.test(text) && !/&(?!amp;|lt;|gt;)/.test(text);
+/**
+ * The links trailwatch writes itself (the rule's references, the CloudTrail console), and nothing else
+ * that looks like one, removed: what is left must be safely escaped.
+ */
+const CONSOLE_LINK = /<https:\/\/[a-z0-9-]+\.console\.aws\.amazon\.com\/cloudtrailv2\/home\?region=[a-z0-9-]+#\/events\/[0-9a-f-]{36}\|Open the event in CloudTrail Event history>/g;
+const withoutOurLinks = (text: string, alert: Alert) =>
+  alert.references.reduce((t, r) => t.split(`<${escapeMrkdwn(r)}|${escapeMrkdwn(r)}>`).join(''), text).replace(CONSOLE_LINK, '');
 
 describe('escapeMrkdwn', () => {
   it.each([
@@ -84,7 +91,11 @@ describe('slackMessage', () => {
       { type: 'section', fields: [{ type: 'mrkdwn', text: '*Deleted user*\nbob', verbatim: true }] },
       {
         type: 'section',
-        text: { type: 'mrkdwn', text: '*What to do*\nAsk alice whether the deletion was planned.\n• https://docs.aws.amazon.com/IAM/latest/UserGuide/id_users_manage.html', verbatim: false },
+        text: {
+          type: 'mrkdwn',
+          text: '*What to do*\nAsk alice whether the deletion was planned.\n• <https://docs.aws.amazon.com/IAM/latest/UserGuide/id_users_manage.html|https://docs.aws.amazon.com/IAM/latest/UserGuide/id_users_manage.html>',
+          verbatim: true,
+        },
       },
       {
         type: 'context',
@@ -107,7 +118,7 @@ describe('slackMessage', () => {
     expect(field(alert, 'Source IP')?.text).toBe('*Source IP*\n&lt;@U1&gt;');
     expect(field(alert, 'Via')?.text).toBe('*Via*\n&lt;https://evil.example|Click to confirm&gt;');
     expect(field(alert, 'Result')?.text).toBe('*Result*\nAccessDenied: &lt;!here&gt; &amp; friends');
-    for (const t of mrkdwnOf(alert)) expect(safelyEscaped(t.text)).toBe(true);
+    for (const t of mrkdwnOf(alert)) expect(safelyEscaped(withoutOurLinks(t.text, alert))).toBe(true);
   });
 
   it('keeps a hostile summary in plain_text, and escapes it in the notification text', () => {
@@ -117,10 +128,34 @@ describe('slackMessage', () => {
     expect(slackMessage(alert).text).toBe('MEDIUM: IAM user deleted: Deleted &lt;!channel&gt; &lt;https://evil|click&gt; &amp;amp;');
   });
 
-  it('turns off auto-linking and mention parsing (verbatim) in every mrkdwn object holding event text', () => {
-    const withEventText = mrkdwnOf(alertFixture()).filter((t) => !t.text.startsWith('*What to do*'));
-    expect(withEventText.length).toBeGreaterThan(0);
-    for (const t of withEventText) expect(t.verbatim).toBe(true);
+  it('turns off auto-linking and mention parsing (verbatim) in every mrkdwn object, event text or not', () => {
+    const alert = alertFixture({ eventIds: ['3c1d7f7e-9d5a-4a3e-8f1b-000000000101'], actor: { type: 'IAMUser', name: 'user/alice', arn: 'arn:aws:iam::123456789012:user/alice' } });
+    const all = mrkdwnOf(alert);
+    expect(all.map((t) => t.text.split('\n')[0])).toEqual(expect.arrayContaining(['*Next steps*', '*What to do*', '*Who*']));
+    for (const t of all) expect(t.verbatim).toBe(true);
+  });
+
+  it('links the event in CloudTrail Event history, and lists the caller\'s activity in Athena, from validated parts only', () => {
+    const alert = alertFixture({ region: 'eu-west-3', eventIds: ['3C1D7F7E-9D5A-4A3E-8F1B-000000000101'], actor: { type: 'IAMUser', name: 'user/alice', arn: 'arn:aws:iam::123456789012:user/alice' } });
+    const next = mrkdwnOf(alert).find((t) => t.text.startsWith('*Next steps*'));
+    expect(next?.text).toContain('<https://eu-west-3.console.aws.amazon.com/cloudtrailv2/home?region=eu-west-3#/events/3c1d7f7e-9d5a-4a3e-8f1b-000000000101|Open the event in CloudTrail Event history>');
+    expect(next?.text).toContain("WHERE useridentity.arn = 'arn:aws:iam::123456789012:user/alice' AND eventtime &gt;= '2026-11-20T09:00:00Z' AND eventtime &lt; '2026-11-20T11:00:00Z'");
+  });
+
+  it.each([
+    ['a region that is not a region', { region: 'evil.example/x?' }],
+    ['an event id that is not a UUID', { eventIds: ['x|<https://evil.example>'] }],
+    ['an event id with a path', { eventIds: ['3c1d7f7e-9d5a-4a3e-8f1b-000000000101/../../x'] }],
+  ])('builds no link from %s', (_name, over) => {
+    const alert = alertFixture({ eventIds: ['3c1d7f7e-9d5a-4a3e-8f1b-000000000101'], ...over });
+    const texts = mrkdwnOf(alert).map((t) => t.text).join('\n');
+    expect(texts).not.toContain('Event history>');
+    for (const t of mrkdwnOf(alert)) expect(safelyEscaped(withoutOurLinks(t.text, alert))).toBe(true);
+  });
+
+  it('puts no query in the message for a caller whose ARN does not pass the pattern', () => {
+    const alert = alertFixture({ actor: { type: 'IAMUser', name: 'x', arn: "arn:aws:iam::123456789012:user/x' OR '1'='1" } });
+    expect(mrkdwnOf(alert).map((t) => t.text).join('\n')).not.toContain('Athena');
   });
 
   it('confines control characters and line breaks to one line', () => {
@@ -203,7 +238,7 @@ describe('slackMessage on hostile alerts (property)', () => {
   it('leaves no unescaped < or > in mrkdwn, and respects every Block Kit limit', () => {
     fc.assert(
       fc.property(
-        fc.record({ summary: longHostile, name: longHostile, sourceIp: hostile, via: hostile, userAgent: hostile, errorCode: hostile, errorMessage: longHostile, region: hostile, account: hostile, eventName: hostile, eventSource: hostile, label: hostile, value: longHostile, id: hostile, ruleId: hostile, mitre: hostile, accountName: hostile }),
+        fc.record({ summary: longHostile, name: longHostile, sourceIp: hostile, via: hostile, userAgent: hostile, errorCode: hostile, errorMessage: longHostile, region: hostile, account: hostile, eventName: hostile, eventSource: hostile, label: hostile, value: longHostile, id: hostile, ruleId: hostile, mitre: hostile, accountName: hostile, eventId: hostile, arn: hostile }),
         (h) => {
           const alert = alertFixture({
             summary: h.summary,
@@ -218,7 +253,8 @@ describe('slackMessage on hostile alerts (property)', () => {
             ruleId: h.ruleId,
             mitre: [h.mitre],
             details: [{ label: h.label, value: h.value }],
-            actor: { type: 'IAMUser', name: h.name, sourceIp: h.sourceIp, via: h.via, userAgent: h.userAgent },
+            eventIds: [h.eventId],
+            actor: { type: 'IAMUser', name: h.name, sourceIp: h.sourceIp, via: h.via, userAgent: h.userAgent, arn: h.arn },
           });
           const message = slackMessage(alert);
           // What is actually sent: the JSON payload, read back.
@@ -236,7 +272,8 @@ describe('slackMessage on hostile alerts (property)', () => {
             expect(t.text.length).toBeGreaterThan(0);
             expect(t.text.length).toBeLessThanOrEqual(SLACK_LIMITS.textObject);
             expect(t.text).not.toMatch(LONE_SURROGATE);
-            if (t.type === 'mrkdwn') expect(safelyEscaped(t.text)).toBe(true);
+            if (t.type === 'mrkdwn') expect(safelyEscaped(withoutOurLinks(t.text, alert))).toBe(true);
+            if (t.type === 'mrkdwn') expect(t.verbatim).toBe(true);
           }
         },
       ),
