@@ -1,9 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { Alert } from '../../lib/alert/alert.js';
+import { buildFollowUp, SNS_MARGIN_BYTES, SNS_MAX_BYTES } from '../../lib/alert/build.js';
 import { emailBody, messageAttributes, SUBJECT_MAX, subjectOf } from '../../lib/alert/format.js';
+import { escapeMrkdwn, SLACK_LIMITS, slackMessage } from '../../lib/alert/slack.js';
+import type { TrailEvent } from '../../lib/cloudtrail/types.js';
 import { createDetector } from '../../lib/detector.js';
+import { flushDue } from '../../lib/followups.js';
+import { createIncidentPolicy } from '../../lib/incidents.js';
+import { createEmbeddedStore } from '../../lib/state/embedded-store.js';
 import { snsMessage } from '../../lib/transport/sns.js';
 import { rules } from '../../rules/index.js';
+import { assertLabelled } from '../support/email-layout.js';
 import { allCases } from '../support/rule-cases.js';
 
 /**
@@ -37,20 +45,76 @@ function setPath(target: unknown, path: string[], replacement: unknown): void {
   if (last !== undefined) node[last] = replacement;
 }
 
+type Block = { type: string; text?: { type: string; text: string; verbatim?: boolean }; fields?: Array<{ type: string; text: string; verbatim?: boolean }>; elements?: Array<{ type: string; text: string }> };
+
+/** Links trailwatch writes (rule references, the CloudTrail console) are the only `<...>` allowed in Slack text. */
+const CONSOLE_LINK = /<https:\/\/[a-z0-9-]+\.console\.aws\.amazon(?:aws)?[a-z.-]*\/cloudtrailv2\/home\?region=[a-z0-9-]+#\/events\/[0-9a-f-]{36}\|Open the event in CloudTrail Event history>/g;
+const withoutOurLinks = (text: string, alert: Alert) =>
+  alert.references.reduce((t, r) => t.split(`<${escapeMrkdwn(r)}|${escapeMrkdwn(r)}>`).join(''), text).replace(CONSOLE_LINK, '');
+
+/** The Slack message of an alert keeps every Block Kit limit and lets no event text mention or link. */
+function assertSlackSafe(alert: Alert): void {
+  const sent = JSON.parse(JSON.stringify(slackMessage(alert))) as { text: string; blocks: Block[] };
+  expect(sent.blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.blocks);
+  expect(sent.text).not.toMatch(/[<>]/);
+  for (const b of sent.blocks) {
+    if (b.type === 'header') expect(b.text?.text.length).toBeLessThanOrEqual(SLACK_LIMITS.header);
+    expect((b.fields ?? []).length).toBeLessThanOrEqual(SLACK_LIMITS.fields);
+    for (const t of [...(b.text ? [b.text] : []), ...(b.fields ?? []), ...(b.elements ?? [])]) {
+      expect(t.text.length).toBeGreaterThan(0);
+      expect(t.text.length).toBeLessThanOrEqual(SLACK_LIMITS.sectionText);
+      if (t.type === 'mrkdwn') {
+        expect((t as { verbatim?: boolean }).verbatim).toBe(true);
+        expect(withoutOurLinks(t.text, alert)).not.toMatch(/[<>]/);
+      }
+    }
+  }
+}
+
+/** What SNS and email subscribers get is valid whatever the alert holds. */
+function assertAlertSendable(alert: Alert): void {
+  const subject = subjectOf(alert);
+  expect(subject.length).toBeLessThanOrEqual(SUBJECT_MAX);
+  expect(subject).toMatch(/^[\x20-\x7e]+$/);
+  const body = emailBody(alert);
+  expect(body).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f\u202e]/);
+  const message = snsMessage(alert);
+  expect(Buffer.byteLength(message) + 2048).toBeLessThan(SNS_MAX_BYTES - SNS_MARGIN_BYTES);
+  expect(() => JSON.parse(message)).not.toThrow();
+  for (const attr of Object.values(messageAttributes(alert))) expect(attr.StringValue.length).toBeGreaterThan(0);
+  expect(alert.eventIds.length).toBeLessThanOrEqual(100);
+  assertLabelled(alert);
+  assertSlackSafe(alert);
+}
+
 function assertSendable(raw: unknown): Promise<void> {
   return detector.process(raw).then((result) => {
-    for (const alert of result.alerts) {
-      const subject = subjectOf(alert);
-      expect(subject.length).toBeLessThanOrEqual(SUBJECT_MAX);
-      expect(subject).toMatch(/^[\x20-\x7e]+$/);
-      const body = emailBody(alert);
-      expect(body).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f\u202e]/);
-      const message = snsMessage(alert);
-      expect(Buffer.byteLength(message) + 2048).toBeLessThan(256 * 1024);
-      expect(() => JSON.parse(message)).not.toThrow();
-      for (const attr of Object.values(messageAttributes(alert))) expect(attr.StringValue.length).toBeGreaterThan(0);
-    }
+    for (const alert of result.alerts) assertAlertSendable(alert);
   });
+}
+
+/**
+ * Two hostile calls of one incident, then the scheduled flush: the follow-up (built from state, not
+ * from the event) must be as clean and as bounded as a first alert. Returns the follow-ups sent.
+ */
+async function followUpsOf(first: TrailEvent, secondName: string | undefined): Promise<Alert[]> {
+  // Detected a minute after the (recorded) event, so it is on time and opens an incident.
+  let now = Date.parse(first.time) + 60_000;
+  const store = createEmbeddedStore({ now: () => now });
+  const stateful = createDetector({ rules, clock: () => now, policy: createIncidentPolicy({ store, allowedLatenessMs: 30 * 60_000 }) });
+  const second = structuredClone(first);
+  second.id = `${String(first.id)}-2`;
+  second.detail.eventID = `${String(first.detail.eventID)}-2`;
+  if (secondName !== undefined) second.detail.eventName = secondName;
+  await stateful.process(first);
+  await stateful.process(second);
+  // The scheduled flush, every 5 hours for a day and a half (the longest incident period is a day).
+  const sent: Alert[] = [];
+  for (let i = 1; i <= 8; i++) {
+    now += 5 * 3_600_000;
+    await flushDue({ store, rules, now, allowedLatenessMs: 30 * 60_000, send: async (a) => void sent.push(a) });
+  }
+  return sent;
 }
 
 describe('hostile CloudTrail text', () => {
@@ -77,6 +141,75 @@ describe('hostile CloudTrail text', () => {
       }),
       { numRuns: 40 },
     );
+  });
+
+  const grouping = firing.filter((c) => c.matches.some((id) => rules.find((r) => r.id === id && !r.threshold && r.dedupeMinutes > 0)));
+  it.each(grouping.map((c) => [c.name, c] as const))('never breaks a follow-up or its Slack message: %s', async (_name, c) => {
+    const paths = stringPaths(c.event.detail).map((p) => ['detail', ...p]);
+    let followUps = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(fc.constantFrom(...paths), hostileString), { maxLength: 6 }), hostileString, async (edits, secondName) => {
+        const event = structuredClone(c.event) as TrailEvent;
+        // The time stays valid, so the two calls are one incident and a follow-up is due.
+        for (const [path, value] of edits) if (path.join('.') !== 'detail.eventTime') setPath(event, path, value);
+        // Root activity groups calls of any API: there the second call's name is hostile too.
+        const sent = await followUpsOf(event, c.matches.includes('root-account-activity') ? secondName : undefined);
+        followUps += sent.length;
+        for (const alert of sent) assertAlertSendable(alert);
+      }),
+      { numRuns: 25, endOnFailure: true },
+    );
+    // The property must have exercised follow-ups, not only events that never grouped.
+    expect(followUps).toBeGreaterThan(0);
+  });
+
+  it('bounds a follow-up built from hostile state: a 3,000-character trail name with a newline, 1,000 long event ids, many API names', () => {
+    const rule = rules.find((r) => r.id === 'cloudtrail-tampering');
+    if (!rule) throw new Error('cloudtrail-tampering missing');
+    fc.assert(
+      fc.property(hostileString, fc.array(hostileString, { maxLength: 40 }), (text, names) => {
+        const trail = `${'t'.repeat(1500)}\nSubject: forged\n${'😀"\\'.repeat(500)}${text}`;
+        const alert = buildFollowUp(
+          rule,
+          {
+            openerEventId: text || 'e0',
+            account: text,
+            region: text,
+            eventSource: text,
+            eventName: text,
+            actor: { type: text, name: trail, arn: text },
+            group: { principal: trail, trail, account: text },
+            count: 1000,
+            first: Date.parse('2026-11-24T00:00:00Z'),
+            last: Date.parse('2026-11-24T00:29:00Z'),
+            eventIds: Array.from({ length: 1000 }, (_, i) => `${'\u0000"'.repeat(200)}${i}${text}`),
+            calls: names.map((n, i) => [`${n}${'\u202e'.repeat(3)}${'x'.repeat(300)}`, i + 1] as const),
+          },
+          { now: Date.parse('2026-11-24T01:05:00Z') },
+        );
+        expect(alert.summary).not.toMatch(/[\n\r]/);
+        // Caps count code points (a pair of surrogates is one).
+        expect(Array.from(alert.summary).length).toBeLessThanOrEqual(1000);
+        expect(Array.from(alert.group?.trail ?? '').length).toBeLessThanOrEqual(200);
+        assertAlertSendable(alert);
+      }),
+      { numRuns: 30, endOnFailure: true },
+    );
+  });
+
+  it('keeps an Insight alert with thousands of long attributions under the SNS limit', async () => {
+    const insight = firing.find((c) => (c.event.detail as { insightDetails?: unknown }).insightDetails !== undefined);
+    if (!insight) throw new Error('no Insight case');
+    const event = structuredClone(insight.event) as TrailEvent;
+    const details = event.detail.insightDetails as Record<string, unknown> & { insightContext: Record<string, unknown> };
+    details.insightContext.attributions = Array.from({ length: 2000 }, (_, i) => ({
+      attribute: `userIdentityArn${'"'.repeat(100)}${i}`,
+      insight: Array.from({ length: 50 }, (_, j) => ({ value: `${'😀"\\'.repeat(2000)}${j}`, average: j })),
+      baseline: [],
+    }));
+    const result = await detector.process(event);
+    expect(result.alerts.length).toBeGreaterThan(0);
+    for (const alert of result.alerts) assertAlertSendable(alert);
   });
 
   it('refuses non-events with a reason instead of throwing', async () => {
