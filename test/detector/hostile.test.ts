@@ -97,7 +97,7 @@ function assertSendable(raw: unknown): Promise<void> {
  * Two hostile calls of one incident, then the scheduled flush: the follow-up (built from state, not
  * from the event) must be as clean and as bounded as a first alert. Returns the follow-ups sent.
  */
-async function followUpsOf(first: TrailEvent, secondName: string | undefined): Promise<Alert[]> {
+async function followUpsOf(first: TrailEvent, secondName: string | undefined, dedupeMinutes: readonly number[]): Promise<Alert[]> {
   // Detected a minute after the (recorded) event, so it is on time and opens an incident.
   let now = Date.parse(first.time) + 60_000;
   const store = createEmbeddedStore({ now: () => now });
@@ -108,10 +108,11 @@ async function followUpsOf(first: TrailEvent, secondName: string | undefined): P
   if (secondName !== undefined) second.detail.eventName = secondName;
   await stateful.process(first);
   await stateful.process(second);
-  // The scheduled flush, every 5 hours for a day and a half (the longest incident period is a day).
+  // The scheduled flush, when each matched rule's incident is due (its period, then the lateness).
   const sent: Alert[] = [];
-  for (let i = 1; i <= 8; i++) {
-    now += 5 * 3_600_000;
+  const opened = now;
+  for (const minutes of [...dedupeMinutes].sort((a, b) => a - b)) {
+    now = Math.max(now, opened + (minutes + 40) * 60_000);
     await flushDue({ store, rules, now, allowedLatenessMs: 30 * 60_000, send: async (a) => void sent.push(a) });
   }
   return sent;
@@ -153,7 +154,8 @@ describe('hostile CloudTrail text', () => {
         // The time stays valid, so the two calls are one incident and a follow-up is due.
         for (const [path, value] of edits) if (path.join('.') !== 'detail.eventTime') setPath(event, path, value);
         // Root activity groups calls of any API: there the second call's name is hostile too.
-        const sent = await followUpsOf(event, c.matches.includes('root-account-activity') ? secondName : undefined);
+        const periods = rules.filter((r) => c.matches.includes(r.id)).map((r) => r.dedupeMinutes);
+        const sent = await followUpsOf(event, c.matches.includes('root-account-activity') ? secondName : undefined, periods);
         followUps += sent.length;
         for (const alert of sent) assertAlertSendable(alert);
       }),
