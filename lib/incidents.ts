@@ -194,7 +194,10 @@ export function createIncidentPolicy(opts: IncidentOptions): IncidentPolicy {
 
   function claimItem(m: Match, attrs: Record<string, string | number>): StateItem {
     // Claims live past their event's windows and follow-up, and at least `retention` after arrival.
-    const expiresAt = Math.ceil((Math.max(Math.min(m.t, m.ctx.now + HOUR), m.ctx.now) + retention) / 1000);
+    // And past the follow-up of the longest incident it can be counted in (rules group for up to a
+    // week): an expired claim is a match the follow-up no longer counts.
+    const counted = Math.min(m.t, m.ctx.now + HOUR) + (m.tuning.threshold?.windowMs ?? 0) * 2 + m.tuning.dedupeMs + opts.allowedLatenessMs + 24 * HOUR;
+    const expiresAt = Math.ceil(Math.max(Math.max(Math.min(m.t, m.ctx.now + HOUR), m.ctx.now) + retention, counted) / 1000);
     // `api`: follow-ups name each counted call's API (root's calls differ), bounded like any event text.
     const api = String(m.event.detail.eventName ?? m.event.detail.insightDetails?.eventName ?? '').slice(0, 128);
     return { ...m.key, expiresAt, t: m.t, id: m.ctx.eventId.slice(0, MAX_ID_CHARS), api, ...attrs };

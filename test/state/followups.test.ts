@@ -4,7 +4,7 @@ import type { Alert } from '../../lib/alert/alert.js';
 import type { TrailEvent } from '../../lib/cloudtrail/types.js';
 import { createDetector } from '../../lib/detector.js';
 import { DEFAULT_BACKOFF_MS, DEFAULT_MAX_ATTEMPTS, flushDue, type FlushOptions } from '../../lib/followups.js';
-import { createIncidentPolicy } from '../../lib/incidents.js';
+import { createIncidentPolicy, type RuleTuning } from '../../lib/incidents.js';
 import { createDynamoDbStore } from '../../lib/state/dynamodb-store.js';
 import { createEmbeddedStore } from '../../lib/state/embedded-store.js';
 import type { StateStore } from '../../lib/state/store.js';
@@ -55,8 +55,9 @@ afterAll(async () => {
 });
 
 /** Events through the detector (each detected a minute after its time), then nothing until flushes. */
-async function ingest(store: StateStore, clock: { now: number }, events: TrailEvent[]): Promise<Alert[]> {
-  const detector = createDetector({ rules: [root as NonNullable<typeof root>], clock: () => clock.now, allowedLatenessMs: LATENESS, policy: createIncidentPolicy({ store, allowedLatenessMs: LATENESS }) });
+async function ingest(store: StateStore, clock: { now: number }, events: TrailEvent[], overrides?: Record<string, RuleTuning>): Promise<Alert[]> {
+  const policy = createIncidentPolicy({ store, allowedLatenessMs: LATENESS, ...(overrides ? { overrides } : {}) });
+  const detector = createDetector({ rules: [root as NonNullable<typeof root>], clock: () => clock.now, allowedLatenessMs: LATENESS, policy });
   const alerts: Alert[] = [];
   for (const event of events) {
     clock.now = Math.max(clock.now, Date.parse(event.time) + MIN);
@@ -116,6 +117,16 @@ describe.each(stores)('follow-ups on the $name', ({ make }) => {
     const sent: Alert[] = [];
     await schedule({ store, rules, allowedLatenessMs: LATENESS, send: async (a) => void sent.push(a) }, clock, T0 + 95 * MIN, T0 + 95 * MIN);
     expect(sent.map((a) => a.summary)).toEqual(['2 more ListBuckets by root between 10:05 and 10:06 UTC on 2026-11-20']);
+  });
+
+  it('still counts the grouped calls of a week-long incident when its follow-up is due (claims outlive the incident)', async () => {
+    await fresh();
+    const week = 7 * 24 * 60;
+    await ingest(store, clock, [rootCall('111111111111', 1, 0), rootCall('111111111111', 2, 3 * 24 * 60 * MIN, 'ListBuckets')], { 'root-account-activity': { dedupeMinutes: week } });
+    const sent: Alert[] = [];
+    const due = T0 + (week + 35) * MIN;
+    await schedule({ store, rules, allowedLatenessMs: LATENESS, send: async (a) => void sent.push(a) }, clock, due, due);
+    expect(sent.map((a) => a.count)).toEqual([1]);
   });
 
   it('delivers the other follow-ups on time while one fails, retries it on its own backoff, and dead-letters it exactly once', async () => {
