@@ -13,9 +13,11 @@
  *                   AWS_REGION set as the function needs them
  *    c. as deployed: b with the NODE_OPTIONS serverless.yml sets in provider.environment, if any
  *    d. in-process: the require() call alone, timed inside the process (performance.now)
- *    The import cost is b - a (target < 50 ms).
+ *    e. before the pack: b for a bundle whose rules/index.ts lists only --baseline-rules (the 9 rules
+ *       trailwatch shipped before the rule pack), built the same way
+ *    The import cost is b - a (target < 50 ms); what the rule pack adds to it is b - e (target <= 5 ms).
  *
- *   tsx bench/cold-start.ts [--runs 30] [--json <file>]
+ *   tsx bench/cold-start.ts [--runs 30] [--json <file>] [--baseline-rules id,id,...]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -23,11 +25,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { build, type BuildOptions, type Metafile } from 'esbuild';
+import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
 import { parse as parseYaml } from 'yaml';
-import { REPO_DIR, RESULTS_DIR, fmtBytes, fmtInt, fmtMs, machineInfo, node24, summarize, type MachineInfo } from './common.js';
+import { PACK_TARGET_MS, REPO_DIR, RESULTS_DIR, fmtBytes, fmtInt, fmtMs, machineInfo, node24, summarize, type MachineInfo } from './common.js';
 
 export const IMPORT_TARGET_MS = 50;
+/** The rules trailwatch shipped before the rule pack (issue 7): the cold-start baseline. */
+export const BASELINE_RULES = [
+  'cloudtrail-tampering', 'iam-user-deleted', 'root-account-activity', 'cloudtrail-insight', 's3-mass-delete',
+  's3-bucket-mass-delete', 's3-delete-insight', 'ec2-denied-run-instances', 'ec2-run-instances-error-insight',
+];
 
 export interface ColdStartResults {
   machine: MachineInfo;
@@ -38,6 +45,16 @@ export interface ColdStartResults {
   nodeOptions?: string;
   variants: Record<string, { median: number; p90: number; min: number; max: number; mean: number }>;
   importMs: { median: number; p90: number };
+  /** What the whole rule pack adds over a bundle with only the baseline rules (b - e). */
+  pack?: {
+    rules: number;
+    baselineRules: number;
+    bytes: number;
+    baselineBytes: number;
+    addedMs: { median: number; p90: number };
+    /** The same in CPU time of the process (all threads), which other processes on the machine do not inflate. */
+    addedCpuMs: { median: number; p90: number };
+  };
 }
 
 const { values: args } = parseArgs({
@@ -45,6 +62,7 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '30' },
     json: { type: 'string', default: path.join(RESULTS_DIR, 'cold-start.json') },
     keep: { type: 'boolean', default: false },
+    'baseline-rules': { type: 'string', default: BASELINE_RULES.join(',') },
   },
   strict: true,
 });
@@ -92,6 +110,27 @@ function topInputs(meta: Metafile, outfile: string): Array<{ input: string; byte
   return [...groups.entries()].map(([input, bytes]) => ({ input, bytes })).sort((a, b) => b.bytes - a.bytes).slice(0, 8);
 }
 
+/**
+ * An esbuild plugin that replaces rules/index.ts with a list of only the given rules (each file's
+ * exported rule, found by id), so the same bundle can be measured without the rest of the pack.
+ */
+function onlyRules(ids: readonly string[]): Plugin {
+  return {
+    name: 'only-rules',
+    setup(b) {
+      b.onLoad({ filter: /[\\/]rules[\\/]index\.ts$/ }, () => ({
+        loader: 'ts',
+        resolveDir: path.join(REPO_DIR, 'rules'),
+        contents: [
+          ...ids.map((id, i) => `import * as r${i} from './${id}.rule.js';`),
+          'const pick = (m: Record<string, unknown>, id: string) => Object.values(m).find((v) => (v as { id?: string })?.id === id);',
+          `export const rules = [${ids.map((id, i) => `pick(r${i}, ${JSON.stringify(id)})`).join(', ')}];`,
+        ].join('\n'),
+      }));
+    },
+  };
+}
+
 function timeSpawn(node: string, argv: string[], env: NodeJS.ProcessEnv): { ms: number; stdout: string } {
   const t0 = performance.now();
   const child = spawnSync(node, argv, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -120,6 +159,12 @@ async function main(): Promise<void> {
       // sourcemap off or inline
     }
     const inputs = topInputs(result.metafile, bundle);
+    const baselineIds = args['baseline-rules'].split(',').map((x) => x.trim()).filter(Boolean);
+    const baseOutdir = path.join(tmp, 'baseline', path.dirname(entry));
+    await build({ ...options, entryPoints: [path.join(REPO_DIR, entry)], outdir: baseOutdir, absWorkingDir: REPO_DIR, logLevel: 'warning', plugins: [onlyRules(baselineIds)] });
+    const baselineBundle = path.join(baseOutdir, `detect${outExt}`);
+    const baselineBytes = statSync(baselineBundle).size;
+    const { rules: packRules } = await import('../rules/index.js');
     const gzipBytes = gzipSync(code, { level: 9 }).length;
     console.log(`cold start: functions/detect.ts bundled as serverless.yml says (${JSON.stringify(Object.fromEntries(Object.entries(options).filter(([k]) => k !== 'external')))}), ${nodeVersion}`);
     console.log(`  bundle ${fmtInt(code.length)} bytes (${fmtBytes(code.length)}), gzipped ${fmtInt(gzipBytes)} bytes (${fmtBytes(gzipBytes)}), source map ${fmtBytes(sourcemapBytes)}`);
@@ -129,10 +174,14 @@ async function main(): Promise<void> {
     delete baseEnv['NODE_OPTIONS'];
     const fnEnv: NodeJS.ProcessEnv = { ...baseEnv, ALERT_TOPIC_NAME: 'x', STATE_TABLE: 'x', POWERTOOLS_METRICS_DISABLED: 'true', AWS_REGION: 'us-east-1' };
     const req = `require(${JSON.stringify(bundle)})`;
+    // CPU time of the whole process (user + system, all threads) once the bundle is loaded, in ms.
+    const cpuOf = (file: string) => `require(${JSON.stringify(file)});const c=process.cpuUsage();process.stdout.write(String((c.user+c.system)/1000))`;
+    const cpuSamples: Record<'full' | 'baseline', number[]> = { full: [], baseline: [] };
     const variants: Record<string, { argv: string[]; env: NodeJS.ProcessEnv; inProcess?: boolean }> = {
       'a. bare node -e ""': { argv: ['-e', ''], env: baseEnv },
       'b. node -e "require(bundle)"': { argv: ['-e', req], env: fnEnv },
       ...(nodeOptions ? { [`c. b + NODE_OPTIONS=${nodeOptions} (as deployed)`]: { argv: ['-e', req], env: { ...fnEnv, NODE_OPTIONS: nodeOptions } } } : {}),
+      [`e. b with only the ${baselineIds.length} rules shipped before the pack`]: { argv: ['-e', `require(${JSON.stringify(baselineBundle)})`], env: fnEnv },
       'd. require() alone, timed in-process': {
         argv: ['-e', `const t=performance.now();${req};process.stdout.write(String(performance.now()-t))`],
         env: fnEnv,
@@ -152,16 +201,30 @@ async function main(): Promise<void> {
         const { ms, stdout } = timeSpawn(node, v.argv, v.env);
         (samples[name] as number[]).push(v.inProcess ? Number(stdout) : ms);
       }
+      cpuSamples.full.push(Number(timeSpawn(node, ['-e', cpuOf(bundle)], fnEnv).stdout));
+      cpuSamples.baseline.push(Number(timeSpawn(node, ['-e', cpuOf(baselineBundle)], fnEnv).stdout));
     }
     const stats = Object.fromEntries(names.map((n) => [n, summarize(samples[n] as number[])]));
     const a = stats[names[0] as string] as ReturnType<typeof summarize>;
     const b = stats[names[1] as string] as ReturnType<typeof summarize>;
     const importMs = { median: b.median - a.median, p90: b.p90 - a.p90 };
+    const e = stats[names.find((n) => n.startsWith('e.')) as string] as ReturnType<typeof summarize>;
+    const cpuFull = summarize(cpuSamples.full);
+    const cpuBase = summarize(cpuSamples.baseline);
+    const pack = {
+      rules: packRules.length,
+      baselineRules: baselineIds.length,
+      bytes: code.length,
+      baselineBytes,
+      addedMs: { median: b.median - e.median, p90: b.p90 - e.p90 },
+      addedCpuMs: { median: cpuFull.median - cpuBase.median, p90: cpuFull.p90 - cpuBase.p90 },
+    };
     console.log(`  ${runs} fresh processes per variant, interleaved (ms):`);
     for (const n of names) {
       const s = stats[n] as ReturnType<typeof summarize>;
       console.log(`    ${n.padEnd(58)} median ${fmtMs(s.median).padStart(6)}  p90 ${fmtMs(s.p90).padStart(6)}  min ${fmtMs(s.min).padStart(6)}  max ${fmtMs(s.max).padStart(6)}`);
     }
+    console.log(`  the rule pack (${pack.rules} rules vs ${pack.baselineRules}, ${fmtBytes(pack.bytes - pack.baselineBytes)} more bundle): b - e median ${fmtMs(pack.addedMs.median)} ms wall, ${fmtMs(pack.addedCpuMs.median)} ms CPU (${fmtMs(cpuBase.median)} -> ${fmtMs(cpuFull.median)} ms) (target <= ${PACK_TARGET_MS} ms)`);
     console.log(`  import cost (b - a): median ${fmtMs(importMs.median)} ms, p90 ${fmtMs(importMs.p90)} ms (target < ${IMPORT_TARGET_MS} ms: ${importMs.median < IMPORT_TARGET_MS ? 'pass' : 'FAIL'})`);
 
     const results: ColdStartResults = {
@@ -175,6 +238,7 @@ async function main(): Promise<void> {
         return [n, { median: s.median, p90: s.p90, min: s.min, max: s.max, mean: s.mean }];
       })),
       importMs,
+      pack,
     };
     mkdirSync(path.dirname(args.json), { recursive: true });
     writeFileSync(args.json, `${JSON.stringify(results, null, 2)}\n`);

@@ -33,6 +33,11 @@ export interface RuleEvalResults {
   evaluations: number;
   compileRulesMs: number;
   usPerEvent: { asEnvelope: number; evaluate: number; parseTrailEvent: number; process: number };
+  /**
+   * The whole pack's evaluate in CPU time (process.cpuUsage, user + system) per event: on a shared
+   * machine other processes inflate wall time, not the CPU this process spent.
+   */
+  evaluateCpuUs: number;
   perRuleUs: Record<string, number>;
   matchesPerPass: number;
   alertsPerPass: number;
@@ -72,12 +77,15 @@ function loadRecords(want: number): { records: unknown[]; source: string } {
 }
 
 /** µs per item of fn over events, `passes` times over the list. */
-function timeLoop(events: readonly TrailEvent[], passes: number, fn: (e: TrailEvent) => number): { us: number; sink: number } {
+function timeLoop(events: readonly TrailEvent[], passes: number, fn: (e: TrailEvent) => number): { us: number; cpuUs: number; sink: number } {
   let sink = 0;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   for (let p = 0; p < passes; p++) for (let i = 0; i < events.length; i++) sink += fn(events[i] as TrailEvent);
   const ms = performance.now() - t0;
-  return { us: (ms * 1000) / (events.length * passes), sink };
+  const cpu = process.cpuUsage(cpu0);
+  const n = events.length * passes;
+  return { us: (ms * 1000) / n, cpuUs: (cpu.user + cpu.system) / n, sink };
 }
 
 async function timeAsync(events: readonly TrailEvent[], passes: number, fn: (e: TrailEvent) => Promise<number>): Promise<{ us: number; sink: number }> {
@@ -134,11 +142,12 @@ async function main(): Promise<void> {
   // Evaluate again last, so JIT or GC drift between first and last shows (reported as the mean of both).
   const evalRun2 = timeLoop(events, passes, (e) => evaluate(compiled, e).matched.length);
   const evaluateUs = (evalRun.us + evalRun2.us) / 2;
+  const evaluateCpuUs = (evalRun.cpuUs + evalRun2.cpuUs) / 2;
 
   const matchesPerPass = evalRun.sink / passes;
   console.log(`  compileRules: ${compileRulesMs.toFixed(2)} ms (once, at cold start)`);
   console.log(`  asEnvelope (raw record -> envelope, replay only):  ${wrapUs.toFixed(3)} us/event`);
-  console.log(`  evaluate(all ${compiled.length} rules):                      ${evaluateUs.toFixed(3)} us/event (${evalRun.us.toFixed(3)} first, ${evalRun2.us.toFixed(3)} last); ${fmtInt(matchesPerPass)} matches per pass`);
+  console.log(`  evaluate(all ${compiled.length} rules):                      ${evaluateUs.toFixed(3)} us/event (${evalRun.us.toFixed(3)} first, ${evalRun2.us.toFixed(3)} last); ${fmtInt(matchesPerPass)} matches per pass; CPU time ${evaluateCpuUs.toFixed(3)} us/event`);
   for (const [id, us] of Object.entries(perRuleUs)) console.log(`    ${id.padEnd(34)} ${us.toFixed(3)} us/event`);
   console.log(`  parseTrailEvent (envelope checks):                ${parseRun.us.toFixed(3)} us/event`);
   console.log(`  detector.process (stateless policy, awaited):     ${procRun.us.toFixed(3)} us/event (${fmtInt(alerts / passes)} alerts built per pass)`);
@@ -151,6 +160,7 @@ async function main(): Promise<void> {
     evaluations: events.length * passes,
     compileRulesMs,
     usPerEvent: { asEnvelope: wrapUs, evaluate: evaluateUs, parseTrailEvent: parseRun.us, process: procRun.us },
+    evaluateCpuUs,
     perRuleUs,
     matchesPerPass,
     alertsPerPass: alerts / passes,
