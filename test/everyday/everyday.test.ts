@@ -1,8 +1,10 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../../lib/alert/alert.js';
+import { parseRuleTuning } from '../../lib/config/tuning.js';
 import { SEVERITIES } from '../../lib/rule.js';
 import { runReplay, type ReplaySummary } from '../../lib/replay/run.js';
 import { rules } from '../../rules/index.js';
@@ -14,8 +16,14 @@ import { FIXTURES_DIR } from '../support/rule-cases.js';
  * incidents and bursts on the embedded store, follow-ups. What the pack may send on it: nothing at
  * medium or above; change-monitoring alerts (CIS 4.4, 4.8-4.15) at low severity, one per rule,
  * principal and hour, and only a handful in all.
+ *
+ * With one exception, kept in the open: the deployment's tuning (deployment-tuning.json, what its
+ * team would deploy) allowlists the expected activity a rule cannot tell from an attack, each entry
+ * with its reason. Without it the only loud alerts must be the ones it allowlists, and every entry
+ * must be needed, so the file cannot grow into a way of hiding noise.
  */
 const DIR = join(FIXTURES_DIR, 'everyday');
+const TUNING_FILE = fileURLToPath(new URL('deployment-tuning.json', import.meta.url));
 /** CIS monitoring controls that watch changes rather than attacks: low severity, grouped per hour. */
 const CHANGE_MONITORING = new Set(['4.4', '4.8', '4.9', '4.10', '4.11', '4.12', '4.13', '4.14', '4.15']);
 const MEDIUM = SEVERITIES.indexOf('medium');
@@ -26,7 +34,10 @@ const describeAlert = (a: Alert) => `${a.severity} ${a.ruleId} (${a.kind}): ${a.
 
 describe('everyday activity', () => {
   let summary: ReplaySummary;
+  let untuned: ReplaySummary;
   const alerts: Alert[] = [];
+  const untunedAlerts: Alert[] = [];
+  const tuning = parseRuleTuning(readFileSync(TUNING_FILE, 'utf8'), rules);
   const tmp = mkdtempSync(join(tmpdir(), 'trailwatch-everyday-'));
   beforeAll(async () => {
     // The corpus is kept by kind of activity, each file spanning the day; a trail delivers the day in
@@ -36,7 +47,8 @@ describe('everyday activity', () => {
       .flatMap((f) => (JSON.parse(readFileSync(join(DIR, f), 'utf8')) as { Records: Array<{ eventTime: string }> }).Records)
       .sort((a, b) => a.eventTime.localeCompare(b.eventTime));
     writeFileSync(join(tmp, 'day.json'), JSON.stringify({ Records: records }));
-    summary = await runReplay({ paths: [tmp], rules, onAlert: (a) => alerts.push(a) });
+    summary = await runReplay({ paths: [tmp], rules, overrides: tuning, onAlert: (a) => alerts.push(a) });
+    untuned = await runReplay({ paths: [tmp], rules, onAlert: (a) => untunedAlerts.push(a) });
   });
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -49,9 +61,18 @@ describe('everyday activity', () => {
     expect(summary.fileErrors).toEqual([]);
   });
 
-  it('sends nothing at medium severity or above', () => {
+  it("sends nothing at medium severity or above, with the deployment's allowlist", () => {
     const loud = alerts.filter((a) => a.status === 'live' && SEVERITIES.indexOf(a.severity) >= MEDIUM);
     expect(loud.map(describeAlert)).toEqual([]);
+  });
+
+  it('needs every allowlist entry, and without them is loud only on what they allow', () => {
+    const reasons = Object.entries(tuning).flatMap(([id, t]) => (t.allow ?? []).map((e) => `${id}: ${e.reason}`));
+    const used = Object.entries(summary.allowlisted).flatMap(([id, byReason]) => Object.keys(byReason).map((r) => `${id}: ${r}`));
+    expect(used.sort()).toEqual(reasons.sort());
+    const loud = untunedAlerts.filter((a) => a.status === 'live' && SEVERITIES.indexOf(a.severity) >= MEDIUM);
+    expect([...new Set(loud.map((a) => a.ruleId))].sort()).toEqual(Object.keys(summary.allowlisted).sort());
+    expect(untuned.events).toBe(summary.events);
   });
 
   it('sends only grouped change-monitoring alerts at low severity, a handful in all', () => {
