@@ -54,6 +54,11 @@ export const statelessPolicy: IncidentPolicy = {
   decide: async (_rule, _event, _ctx, build) => ({ action: 'alert', alert: build({}) }),
 };
 
+/** CloudTrail events on EventBridge come from `aws.<service>`; no custom event can (PutEvents refuses it). */
+export function isAwsSource(source: unknown): boolean {
+  return typeof source === 'string' && source.startsWith('aws.');
+}
+
 /** How far ahead of the clock an event may be dated (clock skew between AWS and us). */
 export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
 
@@ -95,6 +100,8 @@ export interface DetectResult {
   eventId?: string;
   /** Reason the event was refused; nothing else is set then. */
   malformed?: string;
+  /** Why the event cannot be AWS's own (its source); nothing else is set then. */
+  forged?: string;
   delayMs?: number;
   late: boolean;
   matched: string[];
@@ -161,6 +168,14 @@ export function createDetector(opts: DetectorOptions): Detector {
         if (!(error instanceof MalformedEventError)) throw error;
         result.malformed = error.message;
         if (error.eventId) result.eventId = error.eventId;
+        return result;
+      }
+      if (!isAwsSource(event.source)) {
+        // Anyone allowed events:PutEvents can send a custom event shaped like CloudTrail's, but
+        // EventBridge refuses custom sources starting with "aws.": such an event is not AWS's. It
+        // neither alerts nor touches state (nor the event-time clock), so it cannot hide a real one.
+        result.forged = `source ${JSON.stringify(event.source.slice(0, 64))} is not an AWS service`;
+        result.eventId = eventIdOf(event).slice(0, 128);
         return result;
       }
       const ownTime = eventTimeOf(event);

@@ -27,6 +27,7 @@ export interface HandleDeps {
 export interface HandleSummary {
   eventId?: string;
   malformed?: string;
+  forged?: string;
   matched: string[];
   sent: string[];
   staged: string[];
@@ -59,6 +60,11 @@ export async function handleEvent(raw: unknown, deps: HandleDeps): Promise<Handl
   }
   const summary = summarize(result);
 
+  if (result.forged) {
+    log.warn('Event not from AWS dropped', { reason: result.forged, eventId: result.eventId });
+    metrics.addMetric('ForgedEvents', 'Count', 1);
+    return summary;
+  }
   if (result.malformed) {
     log.warn('Malformed event skipped', { reason: result.malformed, eventId: result.eventId });
     metrics.addMetric('MalformedEvents', 'Count', 1);
@@ -187,6 +193,7 @@ function summarize(result: DetectResult): HandleSummary {
   };
   if (result.eventId !== undefined) summary.eventId = result.eventId;
   if (result.malformed !== undefined) summary.malformed = result.malformed;
+  if (result.forged !== undefined) summary.forged = result.forged;
   if (result.delayMs !== undefined) summary.delaySeconds = Math.round(result.delayMs / 1000);
   return summary;
 }

@@ -109,9 +109,10 @@ export const cloudtrailInsight: Rule = {
     'insight window.',
   references: ['https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-insights-events-with-cloudtrail.html'],
   mitre: ['TA0040:T1485', 'TA0007:T1580'],
-  // No `source` here: Insight events carry no top-level eventSource, and we do not rely on what
-  // EventBridge puts in `source` for them.
+  // Insight events carry no top-level eventSource and we do not rely on which service EventBridge
+  // names in `source` for them, only that it is AWS's own: custom events cannot start with "aws.".
   pattern: {
+    source: [{ prefix: 'aws.' }],
     'detail-type': [DETAIL_TYPES.insight],
     detail: { insightDetails: { state: ['Start', 'End'] } },
   },

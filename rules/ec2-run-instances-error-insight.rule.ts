@@ -12,6 +12,7 @@ export const ec2RunInstancesErrorInsight: Rule = {
   runbook: 'Treat as ec2-denied-run-instances: find the attributed identities and revoke unexpected ones.',
   mitre: ['TA0040:T1496'],
   pattern: {
+    source: [{ prefix: 'aws.' }],
     'detail-type': [DETAIL_TYPES.insight],
     detail: {
       insightDetails: {

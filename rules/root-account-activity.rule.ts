@@ -25,6 +25,9 @@ export const rootAccountActivity: Rule = {
   requires: { eventCategory: 'management', usEast1Only: false },
   // Root console sign-in is delivered only in us-east-1; API calls in the region they were made.
   pattern: {
+    // Any service, but only AWS's own events: EventBridge refuses custom events whose source starts
+    // with "aws.", so a forged root sign-in (events:PutEvents) never reaches this rule.
+    source: [{ prefix: 'aws.' }],
     'detail-type': [DETAIL_TYPES.apiCall, DETAIL_TYPES.consoleSignIn, DETAIL_TYPES.consoleSignInDocs, DETAIL_TYPES.consoleAction],
     detail: {
       // Service events (detail-type AWS Service Event) are not listed above: nobody typed them.

@@ -14,6 +14,7 @@ export const s3DeleteInsight: Rule = {
   runbook: 'Treat as s3-mass-delete: check versioning and Object Lock, then who is deleting (top attributions below).',
   mitre: ['TA0040:T1485'],
   pattern: {
+    source: [{ prefix: 'aws.' }],
     'detail-type': [DETAIL_TYPES.insight],
     detail: {
       insightDetails: {

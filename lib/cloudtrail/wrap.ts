@@ -39,8 +39,8 @@ export function sourceFromEventSource(eventSource: unknown): string {
 /**
  * The envelope `source`. Insight records carry no top-level eventSource, so we name the service the
  * insight is about (insightDetails.eventSource). That is a guess: we have not seen what EventBridge
- * really puts there for Insight events, and it does not matter to us because our rules never
- * constrain `source` for Insight events (see rules/cloudtrail-insight.rule.ts).
+ * really puts there for Insight events, and it does not matter to us because our Insight rules only
+ * require it to start with `aws.` (see rules/cloudtrail-insight.rule.ts).
  */
 function sourceOf(record: CloudTrailRecord): string {
   if (typeof record.eventSource === 'string' && record.eventSource !== '') return sourceFromEventSource(record.eventSource);

@@ -186,8 +186,8 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
       }
       summary.events += 1;
       const result = await detector.process(item.event);
-      if (result.malformed) {
-        malformed(`${result.eventId ?? '?'}: ${result.malformed}`);
+      if (result.malformed || result.forged) {
+        malformed(`${result.eventId ?? '?'}: ${result.malformed ?? result.forged}`);
         continue;
       }
       if (result.matched.length) summary.matchedEvents += 1;

@@ -61,3 +61,55 @@ describe('detect handler', () => {
     await expect(handler(caseFor('StopLogging by an IAM user'), context)).rejects.toThrow(/could not be delivered/);
   });
 });
+
+describe('detect handler: only AWS acts, on AWS time', () => {
+  const MIN = 60_000;
+  /** The root console sign-in case, as AWS would deliver it now + offset, in its own account. */
+  function rootSignIn(account: string, eventId: string, offsetMs: number, source = 'aws.signin'): Record<string, unknown> {
+    const event = caseFor('root console sign-in without MFA') as unknown as Record<string, unknown> & { detail: Record<string, unknown> };
+    const time = new Date(Date.now() + offsetMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    event.source = source;
+    event.account = account;
+    event.time = time;
+    event.detail = { ...event.detail, eventTime: time, eventID: eventId, recipientAccountId: account, userIdentity: { type: 'Root', principalId: account, arn: `arn:aws:iam::${account}:root`, accountId: account } };
+    return event;
+  }
+  const rootAlerts = () =>
+    sns.commandCalls(PublishCommand).filter((c) => c.args[0].input.MessageAttributes?.['ruleId']?.StringValue === 'root-account-activity');
+
+  it('drops a forged root sign-in (custom source, dated 59 minutes ahead) and still alerts on the genuine one a minute later', async () => {
+    sns.on(PublishCommand).resolves({ MessageId: 'm' });
+    const forged = await handler(rootSignIn('111111111111', 'f0f0f0f0-0000-4000-8000-000000000001', 59 * MIN, 'my.app'), context);
+    expect(forged).toMatchObject({ forged: expect.stringContaining('not an AWS service'), matched: [], sent: [] });
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 0);
+
+    const genuine = await handler(rootSignIn('111111111111', 'f0f0f0f0-0000-4000-8000-000000000002', 60_000 - MIN), context);
+    expect(genuine).toMatchObject({ matched: ['root-account-activity'], sent: [expect.stringContaining('root-account-activity')] });
+    expect(rootAlerts()).toHaveLength(1);
+  });
+
+  it('lets an AWS event dated beyond clock skew alert, but not open an incident that would hide the next real one', async () => {
+    sns.on(PublishCommand).resolves({ MessageId: 'm' });
+    await handler(rootSignIn('222222222222', 'f0f0f0f0-0000-4000-8000-000000000003', 59 * MIN), context);
+    const next = await handler(rootSignIn('222222222222', 'f0f0f0f0-0000-4000-8000-000000000004', -MIN), context);
+    expect(next).toMatchObject({ sent: [expect.stringContaining('root-account-activity')], suppressed: [] });
+    expect(rootAlerts()).toHaveLength(2);
+  });
+
+  it.each(['+275760-09-13T00:00:00Z', '-271821-04-20T00:00:00Z', '1970-01-01T00:00:00Z'])('never throws on the event time %s', async (time) => {
+    sns.on(PublishCommand).resolves({ MessageId: 'm' });
+    const event = rootSignIn('333333333333', `f0f0f0f0-0000-4000-8000-${time.slice(1, 13).replace(/\D/g, '0')}`, 0);
+    event.time = time;
+    (event.detail as Record<string, unknown>).eventTime = time;
+    await expect(handler(event, context)).resolves.toMatchObject({ matched: ['root-account-activity'] });
+  });
+
+  it('handles an event id of 1,100 characters (keys stay within DynamoDB limits) and drops its redelivery', async () => {
+    sns.on(PublishCommand).resolves({ MessageId: 'm' });
+    const long = rootSignIn('444444444444', `${'x'.repeat(1_099)}1`, -MIN);
+    const first = await handler(long, context);
+    expect(first).toMatchObject({ sent: [expect.stringContaining('root-account-activity')] });
+    const again = await handler(structuredClone(long), context);
+    expect(again).toMatchObject({ sent: [], duplicates: ['root-account-activity'] });
+  });
+});

@@ -71,6 +71,19 @@ describe('patterns', () => {
   });
 });
 
+describe('only AWS acts', () => {
+  // Anyone allowed events:PutEvents can put a custom event on the bus with any detail-type and detail,
+  // but never with a source starting with "aws.": every deployed pattern must constrain source so.
+  it.each(byId)('%s accepts only events whose source is AWS\'s own', (_id, rule) => {
+    const source = rule.pattern.source;
+    expect(Array.isArray(source) && source.length > 0).toBe(true);
+    for (const s of source as unknown[]) {
+      if (typeof s === 'string') expect(s).toMatch(/^aws\./);
+      else expect(s).toEqual({ prefix: 'aws.' });
+    }
+  });
+});
+
 describe('requirements (README rule table) agree with the pattern', () => {
   it.each(byId)('%s: us-east-1 only when all its events are global-service events, and only if some are', (_id, rule) => {
     const sources = sourcesOf(rule);

@@ -248,6 +248,28 @@ describe.each(factories)('latency-aware state on the $name', (factory) => {
     expect(await deliver([detector!], lateBurst)).toEqual([]);
   });
 
+  it.each([
+    ['1,100 ASCII characters', `${'e'.repeat(1_099)}1`],
+    ['4,096 four-byte characters', '\u{1F600}'.repeat(2_048)],
+  ])('keeps keys within DynamoDB limits for an event id of %s: alerts once, counts a burst of such ids', async (_name, longId) => {
+    makeStore = await factory.setup();
+    clock.now = T0 + 5 * MIN;
+    const [detector] = containers(makeStore, 1, { 's3-mass-delete': { threshold: { count: 3, windowMinutes: 10 } } });
+    const base = loadSample('aws.defense-evasion.cloudtrail-stop.json')[0] as Record<string, unknown>;
+    const stop = asEnvelope({ ...structuredClone(base), eventID: longId, eventTime: new Date(T0).toISOString() });
+    const first = await detector!.process(stop);
+    expect(first.alerts).toHaveLength(1);
+    for (const receipt of first.receipts) if (receipt) await detector!.confirm(receipt);
+    expect((await detector!.process(structuredClone(stop))).duplicates).toEqual(['cloudtrail-tampering']);
+    const ids = [0, 1, 2].map((i) => `${longId.slice(0, -1)}${i}`);
+    const burst = ids.map((id, i) => {
+      const event = deleteObjects(T0 + i * 1000, 0, { bucket: 'b-long' });
+      event.detail.eventID = id;
+      return event;
+    });
+    expect((await deliver([detector!], burst)).map((a) => a.count)).toEqual([3]);
+  });
+
   it('honours deploy-time tuning of a threshold', async () => {
     makeStore = await factory.setup();
     clock.now = T0 + 5 * MIN;
