@@ -72,14 +72,15 @@ export async function putAlertEvents(event: unknown, deps: OutputDeps): Promise<
   const { log, metrics } = deps;
   const summary: OutputSummary = { put: [], malformed: 0 };
   const alerts: Alert[] = [];
-  for (const item of snsItems(event) ?? []) {
+  const items = snsItems(event);
+  if (items === undefined) summary.malformed += 1;
+  for (const item of items ?? []) {
     const parsed = parseAlert(item.message);
     if ('reason' in parsed) {
       summary.malformed += 1;
       log.warn('SNS message skipped', { reason: parsed.reason, messageId: item.messageId, length: item.message.length });
     } else alerts.push(parsed.alert);
   }
-  if (snsItems(event) === undefined) summary.malformed += 1;
   if (summary.malformed > 0) metrics.addMetric('OutputMalformedMessages', 'Count', summary.malformed);
   const maxAttempts = deps.maxAttempts ?? 4;
   const sleep = deps.sleep ?? defaultSleep;

@@ -22,10 +22,9 @@ export function slackFilterPolicy(routes: readonly SlackRoute[]): Record<string,
   const lowest = SEVERITIES.find((s) => routes.some((r) => r.minSeverity === s)) ?? 'critical';
   const byRoute = routes.map((r) => ({ severity: severitiesFrom(r.minSeverity), ...(r.rules ? { ruleId: [...r.rules] } : {}) }));
   const combinations = byRoute.reduce((n, f) => n + f.severity.length * (f.ruleId?.length ?? 1), 0);
-  if (routes.some((r) => r.rules === undefined) || combinations > MAX_COMBINATIONS || byRoute.length === 1) {
-    return byRoute.length === 1 && byRoute[0] ? byRoute[0] : { severity: severitiesFrom(lowest) };
-  }
-  return { $or: byRoute };
+  if (combinations <= MAX_COMBINATIONS && byRoute.length === 1 && byRoute[0]) return byRoute[0];
+  if (combinations <= MAX_COMBINATIONS && routes.every((r) => r.rules !== undefined)) return { $or: byRoute };
+  return { severity: severitiesFrom(lowest) };
 }
 
 /**

@@ -21,6 +21,9 @@ describe('Slack stack resources (pure)', () => {
     expect(slackFilterPolicy([{ parameter: '/a', minSeverity: 'critical', rules: ['x'] }, { parameter: '/b', minSeverity: 'high', rules: ['y', 'z'] }])).toEqual({
       $or: [{ severity: ['critical'], ruleId: ['x'] }, { severity: ['high', 'critical'], ruleId: ['y', 'z'] }],
     });
+    // Past SNS's 150 combinations the subscription takes the lowest severity and the function routes.
+    const many = Array.from({ length: 40 }, (_, i) => `rule-${i}`);
+    expect(slackFilterPolicy([{ parameter: '/a', minSeverity: 'low', rules: many }])).toEqual({ severity: ['low', 'medium', 'high', 'critical'] });
   });
 });
 
