@@ -25,6 +25,26 @@ import { secretsmanagerSecretBulkRead } from './secretsmanager-secret-bulk-read.
 import { ssmParameterBulkDecrypt } from './ssm-parameter-bulk-decrypt.rule.js';
 import { ssmSendCommand } from './ssm-send-command.rule.js';
 import { ssmStartSession } from './ssm-start-session.rule.js';
+// Identity, authentication and organisation (issue 7)
+import { consoleLoginFailures } from './console-login-failures.rule.js';
+import { consoleLoginWithoutMfa } from './console-login-without-mfa.rule.js';
+import { iamAccessKeyForOtherUser } from './iam-access-key-for-other-user.rule.js';
+import { iamAdminPolicyAttached } from './iam-admin-policy-attached.rule.js';
+import { iamIdentityProviderChanged } from './iam-identity-provider-changed.rule.js';
+import { iamLoginProfileForOtherUser } from './iam-login-profile-for-other-user.rule.js';
+import { iamMfaDeviceRemoved } from './iam-mfa-device-removed.rule.js';
+import { iamNewUserWithCredentials } from './iam-new-user-with-credentials.rule.js';
+import { iamPasswordPolicyWeakened } from './iam-password-policy-weakened.rule.js';
+import { iamPolicyChange } from './iam-policy-change.rule.js';
+import { iamRoleTrustExternalAccount } from './iam-role-trust-external-account.rule.js';
+import { iamRoleTrustPublic } from './iam-role-trust-public.rule.js';
+import { organizationsChange } from './organizations-change.rule.js';
+import { organizationsLeave } from './organizations-leave.rule.js';
+import { rolesanywhereTrustAnchorCreated } from './rolesanywhere-trust-anchor-created.rule.js';
+import { rootAccessKeyCreated } from './root-access-key-created.rule.js';
+import { rootConsoleSignIn } from './root-console-sign-in.rule.js';
+import { stsFederationToken } from './sts-federation-token.rule.js';
+import { unauthorizedApiCalls } from './unauthorized-api-calls.rule.js';
 
 // Logging, defenses, network, KMS, Config, GuardDuty, Lambda, Bedrock (rules-infra).
 import { adminPortOpenToInternet } from './admin-port-open-to-internet.rule.js';
@@ -101,4 +121,24 @@ export const rules: readonly Rule[] = [
   bedrockModelAccessEnabled,
   bedrockFirstInvocation,
   bedrockInvocationLoggingDeleted,
+  // Identity, authentication and organisation
+  rootConsoleSignIn,
+  rootAccessKeyCreated,
+  consoleLoginWithoutMfa,
+  consoleLoginFailures,
+  unauthorizedApiCalls,
+  iamPolicyChange,
+  iamAdminPolicyAttached,
+  iamAccessKeyForOtherUser,
+  iamLoginProfileForOtherUser,
+  iamNewUserWithCredentials,
+  iamRoleTrustPublic,
+  iamRoleTrustExternalAccount,
+  iamMfaDeviceRemoved,
+  iamPasswordPolicyWeakened,
+  iamIdentityProviderChanged,
+  stsFederationToken,
+  rolesanywhereTrustAnchorCreated,
+  organizationsChange,
+  organizationsLeave,
 ];

@@ -1,4 +1,4 @@
-import { actorOf, errorCodeOf } from '../lib/cloudtrail/identity.js';
+import { actorOf, consoleLoginOutcome, errorCodeOf } from '../lib/cloudtrail/identity.js';
 import { DETAIL_TYPES } from '../lib/cloudtrail/types.js';
 import type { Rule } from '../lib/rule.js';
 
@@ -8,9 +8,10 @@ export const rootAccountActivity: Rule = {
   severity: 'high',
   status: 'live',
   description:
-    "The account's root user signed in or called an API itself. Root cannot be restricted by IAM and " +
-    'should be used only for the few tasks that need it. Calls a service makes on root\'s behalf ' +
-    '(`invokedBy`) and service events are left out: nobody typed them.',
+    "The account's root user called an API itself, or failed to sign in. Root cannot be restricted by IAM " +
+    'and should be used only for the few tasks that need it. Calls a service makes on root\'s behalf ' +
+    '(`invokedBy`) and service events are left out: nobody typed them. A successful root console sign-in ' +
+    'is `root-console-sign-in` (critical), so it does not alert twice; what root does next alerts here.',
   runbook:
     'Ask who holds the root credentials and whether this was one of the tasks that require root. If ' +
     'nobody claims it: change the root password, rotate or remove root access keys, check the MFA ' +
@@ -36,10 +37,12 @@ export const rootAccountActivity: Rule = {
   },
   // Root reading things (ListBuckets, GetAccountSummary) is as telling as root writing them.
   readOnlyEvents: true,
+  // A successful sign-in is root-console-sign-in's alert; repeating it here would page twice for one event.
+  match: (record) => !(record.eventName === 'ConsoleLogin' && consoleLoginOutcome(record) === 'success'),
   summarize: (record) => {
     const error = errorCodeOf(record);
     const signIn = record.eventName === 'ConsoleLogin';
-    const outcome = signInOutcome(record);
+    const outcome = consoleLoginOutcome(record);
     if (signIn) return `Root console sign-in${outcome ? ` (${outcome})` : ''} from ${actorOf(record).sourceIp ?? 'unknown IP'}`;
     return `Root called ${record.eventSource ?? '?'} ${record.eventName ?? '?'}${error ? ` (refused: ${error})` : ''}`;
   },
@@ -47,10 +50,3 @@ export const rootAccountActivity: Rule = {
   dedupeMinutes: 60,
 };
 
-/** Sign-in failures carry no errorCode: the result is in responseElements.ConsoleLogin. */
-function signInOutcome(record: Parameters<Rule['summarize']>[0]): string | undefined {
-  const response = record.responseElements;
-  if (!response || typeof response !== 'object' || Array.isArray(response)) return undefined;
-  const outcome = response['ConsoleLogin'];
-  return typeof outcome === 'string' ? outcome.toLowerCase() : undefined;
-}

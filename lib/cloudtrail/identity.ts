@@ -126,13 +126,13 @@ export function errorCodeOf(record: CloudTrailRecord): string | undefined {
 export const succeeded = (record: CloudTrailRecord): boolean => errorCodeOf(record) === undefined;
 
 /**
- * Authorization denials. EC2 says `Client.UnauthorizedOperation`; others `AccessDenied*`. A dry run
+ * Authorization denials. EC2 says `Client.UnauthorizedOperation` (`*UnauthorizedOperation`); others `AccessDenied*`. A dry run
  * (`Client.DryRunOperation`) would have succeeded and is not a denial.
  */
 export function isDenied(record: CloudTrailRecord): boolean {
   const code = errorCodeOf(record);
   if (!code) return false;
-  return code === 'Client.UnauthorizedOperation' || code.startsWith('AccessDenied');
+  return code.endsWith('UnauthorizedOperation') || code.startsWith('AccessDenied');
 }
 
 /** A string field of requestParameters, when it is one. */
@@ -208,4 +208,46 @@ export function firstRequestParam(record: CloudTrailRecord, names: readonly stri
     if (value !== undefined) return value;
   }
   return undefined;
+}
+
+/**
+ * The IAM user an IAM call acts on (`requestParameters.userName`). Undefined when the call acts on
+ * the caller itself: IAM's default when `userName` is left out.
+ */
+export function targetUserOf(record: CloudTrailRecord): string | undefined {
+  return requestParam(record, 'userName');
+}
+
+/**
+ * The call acts on an IAM user other than the caller: a user name was given and it is not the
+ * caller's own. IAM user names are unique case-insensitively, so `Bob` and `bob` are one user.
+ * Roles, root and federated sessions have no IAM user of their own: any named user is another one.
+ */
+export function actsOnAnotherUser(record: CloudTrailRecord): boolean {
+  const target = targetUserOf(record);
+  if (target === undefined) return false;
+  const identity = record.userIdentity;
+  if (identity?.type !== 'IAMUser') return true;
+  const own = str(identity.userName) ?? lastSegment(str(identity.arn));
+  return own === undefined || own.toLowerCase() !== target.toLowerCase();
+}
+
+/** An AWS service acting on its own (service-linked roles, AWSService identity): nobody typed it. */
+export function byAwsService(record: CloudTrailRecord): boolean {
+  return record.userIdentity?.type === 'AWSService';
+}
+
+/** ConsoleLogin's result, lower-cased (`success`, `failure`): failures carry no errorCode. */
+export function consoleLoginOutcome(record: CloudTrailRecord): string | undefined {
+  const response = record.responseElements;
+  if (!response || typeof response !== 'object' || Array.isArray(response)) return undefined;
+  const outcome = response['ConsoleLogin'];
+  return typeof outcome === 'string' ? outcome.toLowerCase() : undefined;
+}
+
+/** A sign-in's `additionalEventData` string field, e.g. `MFAUsed`, `SamlProviderArn`. */
+export function signInData(record: CloudTrailRecord, name: string): string | undefined {
+  const extra = record.additionalEventData;
+  if (!extra || typeof extra !== 'object' || Array.isArray(extra)) return undefined;
+  return str(extra[name]);
 }
