@@ -51,7 +51,7 @@ describe('detect handler', () => {
   });
 
   it('sends nothing for an event no rule matches', async () => {
-    const summary = await handler(caseFor('CreateUser is not a deletion'), context);
+    const summary = await handler(caseFor('DeleteLoginProfile is not DeleteUser'), context);
     expect(summary).toMatchObject({ matched: [], sent: [] });
     expect(sns).toHaveReceivedCommandTimes(PublishCommand, 0);
   });
