@@ -34,9 +34,9 @@ export const stsFederationToken: Rule = {
     'https://github.com/elastic/detection-rules/blob/main/rules/integrations/aws/credential_access_sts_get_federation_token_by_iam_user.toml',
   ],
   mitre: ['TA0003:T1078.004', 'TA0005:T1550.001'],
-  // Calls to the global endpoint (sts.amazonaws.com) are delivered in us-east-1 only; calls to a regional
-  // endpoint (the recording's sts.<region>.amazonaws.com) in that region. A us-east-1 stack sees the first.
-  requires: { eventCategory: 'management', usEast1Only: true },
+  // Calls to the global endpoint (sts.amazonaws.com) are delivered in us-east-1; calls to a regional
+  // endpoint (the recording's sts.<region>.amazonaws.com), the SDKs' default now, in that region.
+  requires: { eventCategory: 'management', usEast1Only: false },
   pattern: {
     source: ['aws.sts'],
     'detail-type': [DETAIL_TYPES.apiCall],
