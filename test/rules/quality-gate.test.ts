@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseDeployConfig } from '../../infra/config.js';
 import { generatedResources } from '../../infra/stack.js';
 import { ALL_DETAIL_TYPES, DETAIL_TYPES } from '../../lib/cloudtrail/types.js';
-import { functionPolicyBytes, MAX_FUNCTION_POLICY_BYTES, MAX_RULES } from '../../lib/infra/eventbridge.js';
+import { functionPolicyBytes, MAX_FUNCTION_POLICY_BYTES, MAX_RULES, routesFor } from '../../lib/infra/eventbridge.js';
 import type { Rule } from '../../lib/rule.js';
 import { rules } from '../../rules/index.js';
 import { RULES_DIR } from '../support/rule-cases.js';
@@ -124,15 +124,18 @@ describe('the deployed template fits EventBridge and Lambda limits', () => {
   const stage = 'a-long-stage-name';
   const resources = Object.values(generatedResources(parseDeployConfig('{}', 'trailwatch.yml', { rules }), stage).Resources);
 
-  it('stays within the EventBridge rules trailwatch allows itself on the default bus (about 300 per bus)', () => {
-    expect(resources.filter((r) => r.Type === 'AWS::Events::Rule').length).toBe(rules.length);
+  it('stays well within the EventBridge rules of the default bus (about 300): detections share routes', () => {
+    const deployed = resources.filter((r) => r.Type === 'AWS::Events::Rule');
+    expect(deployed.length).toBe(routesFor(rules, stage).length);
+    expect(deployed.length).toBeLessThanOrEqual(Math.ceil(rules.length / 2));
     expect(rules.length).toBeLessThanOrEqual(MAX_RULES);
   });
 
-  it('keeps the detect function policy under 20 KB with one statement per rule (each names its rule)', () => {
+  it('keeps the detect function policy under 20 KB with one statement per route (each names its route)', () => {
     const permissions = resources.filter((r) => r.Type === 'AWS::Lambda::Permission');
-    expect(permissions).toHaveLength(rules.length);
+    const routes = routesFor(rules, stage);
+    expect(permissions).toHaveLength(routes.length);
     // What Lambda would store: every statement with CloudFormation's ids and the longest region name.
-    expect(functionPolicyBytes(rules.map((r) => r.id), stage)).toBeLessThan(MAX_FUNCTION_POLICY_BYTES);
+    expect(functionPolicyBytes(routes.map((r) => r.name), stage)).toBeLessThan(MAX_FUNCTION_POLICY_BYTES);
   });
 });
