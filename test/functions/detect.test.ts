@@ -66,7 +66,7 @@ describe('detect handler: only AWS acts, on AWS time', () => {
   const MIN = 60_000;
   /** The root console sign-in case, as AWS would deliver it now + offset, in its own account. */
   function rootSignIn(account: string, eventId: string, offsetMs: number, source = 'aws.signin'): Record<string, unknown> {
-    const event = caseFor('root console sign-in without MFA') as unknown as Record<string, unknown> & { detail: Record<string, unknown> };
+    const event = caseFor('successful root console sign-in without MFA') as unknown as Record<string, unknown> & { detail: Record<string, unknown> };
     const time = new Date(Date.now() + offsetMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
     event.source = source;
     event.account = account;
@@ -75,7 +75,7 @@ describe('detect handler: only AWS acts, on AWS time', () => {
     return event;
   }
   const rootAlerts = () =>
-    sns.commandCalls(PublishCommand).filter((c) => c.args[0].input.MessageAttributes?.['ruleId']?.StringValue === 'root-account-activity');
+    sns.commandCalls(PublishCommand).filter((c) => c.args[0].input.MessageAttributes?.['ruleId']?.StringValue === 'root-console-sign-in');
 
   it('drops a forged root sign-in (custom source, dated 59 minutes ahead) and still alerts on the genuine one a minute later', async () => {
     sns.on(PublishCommand).resolves({ MessageId: 'm' });
@@ -84,7 +84,7 @@ describe('detect handler: only AWS acts, on AWS time', () => {
     expect(sns).toHaveReceivedCommandTimes(PublishCommand, 0);
 
     const genuine = await handler(rootSignIn('111111111111', 'f0f0f0f0-0000-4000-8000-000000000002', 60_000 - MIN), context);
-    expect(genuine).toMatchObject({ matched: ['root-account-activity'], sent: [expect.stringContaining('root-account-activity')] });
+    expect(genuine).toMatchObject({ matched: ['root-console-sign-in'], sent: [expect.stringContaining('root-console-sign-in')] });
     expect(rootAlerts()).toHaveLength(1);
   });
 
@@ -92,7 +92,7 @@ describe('detect handler: only AWS acts, on AWS time', () => {
     sns.on(PublishCommand).resolves({ MessageId: 'm' });
     await handler(rootSignIn('222222222222', 'f0f0f0f0-0000-4000-8000-000000000003', 59 * MIN), context);
     const next = await handler(rootSignIn('222222222222', 'f0f0f0f0-0000-4000-8000-000000000004', -MIN), context);
-    expect(next).toMatchObject({ sent: [expect.stringContaining('root-account-activity')], suppressed: [] });
+    expect(next).toMatchObject({ sent: [expect.stringContaining('root-console-sign-in')], suppressed: [] });
     expect(rootAlerts()).toHaveLength(2);
   });
 
@@ -101,15 +101,15 @@ describe('detect handler: only AWS acts, on AWS time', () => {
     const event = rootSignIn('333333333333', `f0f0f0f0-0000-4000-8000-${time.slice(1, 13).replace(/\D/g, '0')}`, 0);
     event.time = time;
     (event.detail as Record<string, unknown>).eventTime = time;
-    await expect(handler(event, context)).resolves.toMatchObject({ matched: ['root-account-activity'] });
+    await expect(handler(event, context)).resolves.toMatchObject({ matched: ['root-console-sign-in'] });
   });
 
   it('handles an event id of 1,100 characters (keys stay within DynamoDB limits) and drops its redelivery', async () => {
     sns.on(PublishCommand).resolves({ MessageId: 'm' });
     const long = rootSignIn('444444444444', `${'x'.repeat(1_099)}1`, -MIN);
     const first = await handler(long, context);
-    expect(first).toMatchObject({ sent: [expect.stringContaining('root-account-activity')] });
+    expect(first).toMatchObject({ sent: [expect.stringContaining('root-console-sign-in')] });
     const again = await handler(structuredClone(long), context);
-    expect(again).toMatchObject({ sent: [], duplicates: ['root-account-activity'] });
+    expect(again).toMatchObject({ sent: [], duplicates: ['root-console-sign-in'] });
   });
 });
