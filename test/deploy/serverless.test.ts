@@ -1,13 +1,15 @@
 // One file, so the packaging and the local invocations never build into .esbuild/ at the same time.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { functionPolicyBytes, MAX_FUNCTION_POLICY_BYTES, READ_ONLY_STATE, routesFor } from '../../lib/infra/eventbridge.js';
 import { healthRuleNames } from '../../lib/infra/health.js';
 import { rules } from '../../rules/index.js';
 import { describeHealthTemplate } from './health-template.js';
-import { serverless } from './serverless.js';
+import { ROOT, serverless } from './serverless.js';
 
 type Template = { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
 
@@ -90,6 +92,43 @@ const invoke = (event: string) =>
     POWERTOOLS_LOG_LEVEL: 'ERROR',
     POWERTOOLS_METRICS_DISABLED: 'true',
   });
+
+/** `npm run <script>` in the project root, offline (as a user runs it). */
+const npmRun = (script: string, args: string[] = []) =>
+  promisify(execFile)('npm', ['run', '--silent', script, ...(args.length ? ['--', ...args] : [])], {
+    cwd: ROOT,
+    env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_') && !k.startsWith('TRAILWATCH_'))), POWERTOOLS_LOG_LEVEL: 'ERROR' },
+    maxBuffer: 32 * 1024 * 1024,
+    timeout: 120_000,
+  });
+
+describe('local state, where the README says it is', () => {
+  // The developer's own local state is put aside for the test and restored after it.
+  const own = join(ROOT, '.trailwatch');
+  const aside = mkdtempSync(join(tmpdir(), 'trailwatch-own-state-'));
+  beforeAll(() => {
+    if (existsSync(own)) renameSync(own, join(aside, 'state'));
+  });
+  afterAll(() => {
+    rmSync(own, { recursive: true, force: true });
+    if (existsSync(join(aside, 'state'))) renameSync(join(aside, 'state'), own);
+    rmSync(aside, { recursive: true, force: true });
+  });
+
+  it('keeps invoke-local state in .trailwatch/ at the project root, and npm run state:reset brings the alert back', async () => {
+    const first = await npmRun('invoke', ['events/iam-user-deleted.json']);
+    expect(first.stdout).toContain('Subject: [trailwatch] MEDIUM IAM user deleted');
+    expect(existsSync(join(ROOT, '.trailwatch', 'state.json'))).toBe(true);
+    const second = await npmRun('invoke', ['events/iam-user-deleted.json']);
+    expect(second.stdout).not.toContain('Subject:');
+    expect(second.stdout).toContain('"duplicates": [\n        "iam-user-deleted"');
+    expect((await npmRun('state:reset')).stdout).toContain('local state cleared');
+    expect(existsSync(join(ROOT, '.trailwatch'))).toBe(false);
+    const third = await npmRun('invoke', ['events/iam-user-deleted.json']);
+    expect(third.stdout).toContain('Subject: [trailwatch] MEDIUM IAM user deleted');
+    // Three `serverless invoke local` processes and npm: room on a loaded 2-core box.
+  }, 240_000);
+});
 
 describe('serverless invoke local (no credentials)', () => {
   it('prints a readable alert for an IAM user deletion', async () => {
