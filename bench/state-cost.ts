@@ -55,7 +55,7 @@ export async function measureStateCost(): Promise<PathCost[]> {
   return costs;
 }
 
-/** DynamoDB on-demand, us-east-1 (../shared/DOMAIN.md): $0.625 per million write units; reads $0.125. */
+/** DynamoDB on-demand, us-east-1 (AWS's DynamoDB pricing page): $0.625 per million write units; reads $0.125. */
 const usd = (c: PathCost) => ((c.writes * 0.625 + c.reads * 0.125) / 1).toFixed(3);
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -144,3 +144,14 @@ export async function alertDocFiles(rules: readonly Rule[], dir = 'events'): Pro
   files.set('README.md', indexText(docs));
   return files;
 }
+
+/**
+ * The README shows two of these files inline, between `<!-- docs:alerts <file> -->` and
+ * `<!-- /docs:alerts -->`: the README with those blocks replaced by the current files.
+ */
+export function readmeWithAlerts(readme: string, files: ReadonlyMap<string, string>): string {
+  return readme.replace(/<!-- docs:alerts (\S+) -->\n```(\w+)\n[\s\S]*?\n```\n<!-- \/docs:alerts -->/g, (whole, name: string, lang: string) => {
+    const text = files.get(name);
+    return text === undefined ? whole : `<!-- docs:alerts ${name} -->\n\`\`\`${lang}\n${text.trimEnd()}\n\`\`\`\n<!-- /docs:alerts -->`;
+  });
+}

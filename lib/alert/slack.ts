@@ -4,7 +4,8 @@ import { nextStepsOf } from './next-steps.js';
 import { oneLine } from './text.js';
 
 /**
- * Block Kit limits (Slack's Block Kit reference: header 150, section text 3,000, 10 fields of 2,000, 50 blocks). Lengths are checked in UTF-16 code units,
+ * Block Kit limits (Slack's Block Kit reference: header 150, section text 3,000, 10 fields of 2,000,
+ * 50 blocks). Lengths are checked in UTF-16 code units,
  * which is never less than the character count Slack applies, so whichever way Slack counts, we fit.
  */
 export const SLACK_LIMITS = {

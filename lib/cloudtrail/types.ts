@@ -1,6 +1,6 @@
 /**
  * CloudTrail shapes as they reach us. Every field is optional and every string is attacker-chosen
- * (see ../shared/DOMAIN.md): these types describe what we read, `lib/cloudtrail/envelope.ts` checks
+ * (whoever makes an API call chooses them): these types describe what we read, `lib/cloudtrail/envelope.ts` checks
  * the few fields rules rely on before anything reads them.
  */
 

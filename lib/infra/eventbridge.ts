@@ -110,7 +110,7 @@ export function routesFor(rules: readonly Rule[], stage: string): Route[] {
 
 /**
  * The EventBridge side of the stack, generated from the rules and nothing else. Checks the limits
- * from DOMAIN.md at build time, so `serverless package` fails instead of a deploy half-way through.
+ * (pattern size, targets per rule, function policy size) at build time, so `serverless package` fails instead of a deploy half-way through.
  */
 export function eventBridgeResources(rules: readonly Rule[], opts: EventBridgeOptions): Record<string, CfnResource> {
   if (rules.length > MAX_RULES) throw new Error(`${rules.length} rules exceed the ${MAX_RULES} rules trailwatch allows itself`);

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { rules } from '../../rules/index.js';
-import { alertDocFiles } from '../../scripts/alert-docs.js';
+import { alertDocFiles, readmeWithAlerts } from '../../scripts/alert-docs.js';
 
 /**
  * docs/alerts/ shows reviewers what every alert looks like. It is generated; this test fails when a
@@ -31,5 +31,20 @@ describe('docs/alerts/', () => {
 
   it('is the same when generated twice (deterministic)', async () => {
     expect(await alertDocFiles(rules)).toEqual(expected);
+  });
+});
+
+describe('README', () => {
+  const readme = readFileSync('README.md', 'utf8');
+  it.each(['root-account-activity.email.txt', 'iam-user-deleted.slack.json'])('shows the current %s inline', (name) => {
+    expect(readme, `README.md shows an old ${name}: paste docs/alerts/${name} again`).toContain((expected.get(name) ?? '?').trimEnd());
+  });
+  it('is what npm run docs:alerts leaves it (its inline examples are current)', () => {
+    expect(readmeWithAlerts(readme, expected), 'README.md shows stale alerts: run `npm run docs:alerts`').toBe(readme);
+    expect(readmeWithAlerts('<!-- docs:alerts iam-user-deleted.slack.json -->\n```json\nold\n```\n<!-- /docs:alerts -->', expected)).toContain('"blocks"');
+  });
+
+  it('links docs/alerts/', () => {
+    expect(readme).toContain('](docs/alerts/README.md)');
   });
 });

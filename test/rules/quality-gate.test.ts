@@ -16,7 +16,7 @@ import { RULES_DIR } from '../support/rule-cases.js';
  */
 
 /**
- * Services whose CloudTrail events exist only in us-east-1 (DOMAIN.md, "Global services"): a rule on
+ * Services whose CloudTrail events exist only in us-east-1 (the CloudTrail user guide on global service events): a rule on
  * nothing else must say so. STS (regional endpoints log in their region) and console sign-in (IAM
  * users' sign-ins appear in a few regions, root's only in us-east-1) are only partly global: a rule
  * on them may say either, but a rule that says us-east-1 must watch at least one of these.
