@@ -9,6 +9,7 @@ import { functionPolicyBytes, MAX_FUNCTION_POLICY_BYTES, READ_ONLY_STATE, routes
 import { healthRuleNames } from '../../lib/infra/health.js';
 import { rules } from '../../rules/index.js';
 import { describeHealthTemplate } from './health-template.js';
+import { readmeCommands } from '../support/readme-commands.js';
 import { ROOT, serverless } from './serverless.js';
 
 type Template = { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
@@ -115,19 +116,31 @@ describe('local state, where the README says it is', () => {
     rmSync(aside, { recursive: true, force: true });
   });
 
-  it('keeps invoke-local state in .trailwatch/ at the project root, and npm run state:reset brings the alert back', async () => {
-    const first = await npmRun('invoke', ['events/iam-user-deleted.json']);
-    expect(first.stdout).toContain('Subject: [trailwatch] MEDIUM IAM user deleted');
+  it('runs the README\'s local commands as written (demo, invoke twice, state:reset, invoke): state in .trailwatch/ at the project root', async () => {
+    // Read from the README itself (test/support/readme-commands.ts), so it cannot drift from the code.
+    const local = readmeCommands().filter((c) => /npm run (demo|invoke|state:reset)\b/.test(c.command));
+    expect(local.map((c) => c.command.replace(/^npm ci && /, '').split(' ').slice(0, 3).join(' '))).toEqual([
+      'npm run demo',
+      'npm run invoke',
+      'npm run invoke',
+      'npm run state:reset',
+      'npm run invoke',
+    ]);
+    const outputs: string[] = [];
+    for (const c of local) {
+      const [script, ...args] = c.command.replace(/^npm ci && /, '').replace(/^npm run /, '').split(/\s+/);
+      outputs.push((await npmRun(script ?? '', args.filter((a) => a !== '--'))).stdout);
+    }
+    const [demo, first, second, reset, third] = outputs;
+    expect(demo).toContain('Subject: [trailwatch] MEDIUM IAM user deleted');
+    expect(first).toContain('Subject: [trailwatch] MEDIUM IAM user deleted');
     expect(existsSync(join(ROOT, '.trailwatch', 'state.json'))).toBe(true);
-    const second = await npmRun('invoke', ['events/iam-user-deleted.json']);
-    expect(second.stdout).not.toContain('Subject:');
-    expect(second.stdout).toContain('"duplicates": [\n        "iam-user-deleted"');
-    expect((await npmRun('state:reset')).stdout).toContain('local state cleared');
-    expect(existsSync(join(ROOT, '.trailwatch'))).toBe(false);
-    const third = await npmRun('invoke', ['events/iam-user-deleted.json']);
-    expect(third.stdout).toContain('Subject: [trailwatch] MEDIUM IAM user deleted');
-    // Three `serverless invoke local` processes and npm: room on a loaded 2-core box.
-  }, 240_000);
+    expect(second).not.toContain('Subject:');
+    expect(second).toContain('"duplicates": [\n        "iam-user-deleted"');
+    expect(reset).toContain('local state cleared');
+    expect(third).toContain('Subject: [trailwatch] MEDIUM IAM user deleted');
+    // Four `serverless invoke local` processes and npm: room on a loaded 2-core box.
+  }, 300_000);
 });
 
 describe('serverless invoke local (no credentials)', () => {
