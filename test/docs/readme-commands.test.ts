@@ -37,11 +37,14 @@ const sh = async (args: string[]) => {
 };
 
 const trailwatch = commands.filter((c) => c.command.startsWith('npx trailwatch ') && !needsAws(c));
+/** Blocks that script the AWS CLI (loops, variables): checked as a whole with `bash -n`. */
+const awsScripts = [...new Set(commands.filter((c) => /^(\w+=\$\()?aws /.test(c.command)).map((c) => c.block))];
+const inAwsScript = (c: ReadmeCommand) => awsScripts.includes(c.block);
 
 describe('README commands', () => {
   it('has the commands this test knows how to check', () => {
     const known = (c: ReadmeCommand) =>
-      c.command.startsWith('npx trailwatch ') || /^npm (ci|test|run (demo|invoke|state:reset|package|deploy))\b/.test(c.command) || c.command.startsWith('cat > ') || needsAws(c);
+      c.command.startsWith('npx trailwatch ') || /^npm (ci|test|run (demo|invoke|state:reset|package|deploy))\b/.test(c.command) || c.command.startsWith('cat > ') || needsAws(c) || inAwsScript(c);
     expect(commands.filter((c) => !known(c)).map((c) => c.command)).toEqual([]);
     expect(commands[0]?.command).toBe('npm ci && npm run demo');
     expect(trailwatch.map((c) => c.command.split(' ')[2])).toEqual(expect.arrayContaining(['replay', 'hunt', 'rules']));
@@ -64,7 +67,15 @@ describe('README commands', () => {
     }
   });
 
-  it.each(commands.filter(needsAws).map((c) => [c.command, c] as const))('needs AWS, so only its syntax is checked: %s', async (_text, c) => {
+  it.each(awsScripts.map((b) => [b] as const))('block %i scripts the AWS CLI: bash -n accepts it', async (block) => {
+    const text = readFileSync('README.md', 'utf8');
+    const script = [...text.matchAll(/^```sh\n([\s\S]*?)^```$/gm)][block - 1]?.[1] ?? '';
+    expect(script).toMatch(/\baws /);
+    const result = await sh(['bash', '-n', '-c', script]);
+    expect(result.code, result.stderr).toBe(0);
+  });
+
+  it.each(commands.filter((c) => needsAws(c) && !inAwsScript(c)).map((c) => [c.command, c] as const))('needs AWS, so only its syntax is checked: %s', async (_text, c) => {
     if (c.command.startsWith('npx trailwatch ')) {
       const [, , sub, ...flags] = c.command.split(/\s+/);
       const help = await sh(['npx', 'trailwatch', '--help']);
