@@ -30,6 +30,10 @@ describe('Stratus Red Team detonations', () => {
     }
   });
 
+  it('alerts on at least 32 of the 35 techniques', () => {
+    expect(Object.values(table).filter((e) => e.rules.length > 0).length).toBeGreaterThanOrEqual(32);
+  });
+
   it.each(techniques)('%s alerts the expected rules', async (technique) => {
     const fired = new Set<string>();
     const summary = await runReplay({ paths: [join(SAMPLES, `${technique}.json`)], onAlert: (a) => fired.add(a.ruleId) });
