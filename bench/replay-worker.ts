@@ -6,6 +6,8 @@
  *   node replay-worker.mjs baseline <paths.json>   read, gunzip, JSON.parse every file, count Records
  *   node replay-worker.mjs replay <paths.json>     trailwatch replay (runReplay) over the same inputs
  *   node replay-worker.mjs replay-input <paths.json>   the same with order: 'input' (no reorder buffer)
+ *   a third argument sets runReplay's `workers` (default 0: one thread); worker threads load the
+ *   TypeScript through tsx, so bench/replay-workers.ts runs this file under `--import tsx`.
  *
  * paths.json is a JSON array of files and/or directories. Prints one JSON line (WorkerResult).
  */
@@ -84,7 +86,7 @@ function baseline(paths: string[]): WorkerResult {
   };
 }
 
-async function replay(paths: string[], order: 'event-time' | 'input'): Promise<WorkerResult> {
+async function replay(paths: string[], order: 'event-time' | 'input', workers = 0): Promise<WorkerResult> {
   const alertsByKind: Record<string, number> = {};
   const alertsByRuleAndKind: Record<string, Record<string, number>> = {};
   const rssTrace: RssSample[] = [];
@@ -93,6 +95,7 @@ async function replay(paths: string[], order: 'event-time' | 'input'): Promise<W
   const summary = await runReplay({
     paths,
     order,
+    workers,
     onAlert: (alert: Alert) => {
       alertsByKind[alert.kind] = (alertsByKind[alert.kind] ?? 0) + 1;
       const perRule = (alertsByRuleAndKind[alert.ruleId] ??= {});
@@ -120,11 +123,11 @@ async function replay(paths: string[], order: 'event-time' | 'input'): Promise<W
   };
 }
 
-const [mode, listFile] = process.argv.slice(2);
+const [mode, listFile, workersArg] = process.argv.slice(2);
 if ((mode !== 'baseline' && mode !== 'replay' && mode !== 'replay-input') || !listFile) {
-  console.error('usage: replay-worker (baseline|replay|replay-input) <paths.json>');
+  console.error('usage: replay-worker (baseline|replay|replay-input) <paths.json> [workers]');
   process.exit(2);
 }
 const paths = JSON.parse(readFileSync(listFile, 'utf8')) as string[];
-const result = mode === 'baseline' ? baseline(paths) : await replay(paths, mode === 'replay-input' ? 'input' : 'event-time');
+const result = mode === 'baseline' ? baseline(paths) : await replay(paths, mode === 'replay-input' ? 'input' : 'event-time', Number(workersArg ?? 0));
 process.stdout.write(`${JSON.stringify(result)}\n`);
