@@ -19,6 +19,7 @@ import { ec2SnapshotShared } from './ec2-snapshot-shared.rule.js';
 import { ec2UnusualInstanceType } from './ec2-unusual-instance-type.rule.js';
 import { ec2UserDataBulkRead } from './ec2-user-data-bulk-read.rule.js';
 import { ec2UserDataModified } from './ec2-user-data-modified.rule.js';
+import { rdsInstanceMadePublic } from './rds-instance-made-public.rule.js';
 import { rdsSnapshotShared } from './rds-snapshot-shared.rule.js';
 import { secretsmanagerBatchRead } from './secretsmanager-batch-read.rule.js';
 import { secretsmanagerSecretBulkRead } from './secretsmanager-secret-bulk-read.rule.js';
@@ -45,6 +46,9 @@ import { rootAccessKeyCreated } from './root-access-key-created.rule.js';
 import { rootConsoleSignIn } from './root-console-sign-in.rule.js';
 import { stsFederationToken } from './sts-federation-token.rule.js';
 import { unauthorizedApiCalls } from './unauthorized-api-calls.rule.js';
+import { s3BucketPolicyChanged } from './s3-bucket-policy-changed.rule.js';
+import { s3BucketProtectionRemoved } from './s3-bucket-protection-removed.rule.js';
+import { s3PublicAccessBlockRemoved } from './s3-public-access-block-removed.rule.js';
 
 // Logging, defenses, network, KMS, Config, GuardDuty, Lambda, Bedrock (rules-infra).
 import { adminPortOpenToInternet } from './admin-port-open-to-internet.rule.js';
@@ -92,12 +96,16 @@ export const rules: readonly Rule[] = [
   ec2UnusualInstanceType,
   ec2UserDataBulkRead,
   ec2UserDataModified,
+  rdsInstanceMadePublic,
   rdsSnapshotShared,
   secretsmanagerBatchRead,
   secretsmanagerSecretBulkRead,
   ssmParameterBulkDecrypt,
   ssmSendCommand,
   ssmStartSession,
+  s3BucketPolicyChanged,
+  s3BucketProtectionRemoved,
+  s3PublicAccessBlockRemoved,
   // Logging and defenses, network, KMS, Config, GuardDuty, Lambda, Bedrock.
   cloudtrailConfigChanged,
   trailwatchTampered,
