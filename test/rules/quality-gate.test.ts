@@ -139,3 +139,22 @@ describe('the deployed template fits EventBridge and Lambda limits', () => {
     expect(functionPolicyBytes(routes.map((r) => r.name), stage)).toBeLessThan(MAX_FUNCTION_POLICY_BYTES);
   });
 });
+
+/** CIS AWS Foundations Benchmark monitoring controls (section 4) the pack implements, by number. */
+const CIS_MONITORING = Array.from({ length: 15 }, (_, i) => `4.${i + 1}`);
+
+/** The monitoring controls no rule maps. */
+export function missingCisControls(all: readonly Rule[]): string[] {
+  const mapped = new Set(all.flatMap((r) => r.cis ?? []));
+  return CIS_MONITORING.filter((c) => !mapped.has(c));
+}
+
+describe('CIS AWS Foundations monitoring controls', () => {
+  it('are each implemented by some rule (4.1 to 4.15)', () => {
+    expect(missingCisControls(rules)).toEqual([]);
+  });
+
+  it('are listed as missing when no rule maps them', () => {
+    expect(missingCisControls(rules.filter((r) => !(r.cis ?? []).includes('4.3')))).toEqual(['4.3']);
+  });
+});
