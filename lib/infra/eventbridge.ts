@@ -89,6 +89,13 @@ export function routesFor(rules: readonly Rule[], stage: string): Route[] {
     for (const rule of rules.filter((r) => r.readOnlyEvents === readOnly)) {
       const own = JSON.stringify(rule.pattern).length;
       if (own > MAX_PATTERN_LENGTH) throw new Error(`Rule ${rule.id}: event pattern is ${own} characters, over EventBridge's ${MAX_PATTERN_LENGTH}`);
+      // Two detections with one pattern (e.g. a high and a medium reading of the same calls) share it.
+      const text = JSON.stringify(rule.pattern);
+      const same = groups.find((g) => g.patterns.some((p) => JSON.stringify(p) === text));
+      if (same) {
+        same.ids.push(rule.id);
+        continue;
+      }
       if (open && JSON.stringify(routePattern([...open.patterns, rule.pattern])).length <= MAX_PATTERN_LENGTH) {
         open.ids.push(rule.id);
         open.patterns.push(rule.pattern);
