@@ -2,6 +2,7 @@ import type { Alert } from './alert/alert.js';
 import type { Log, MetricSink } from './handle.js';
 import { SEVERITIES } from './rule.js';
 import { DeliveryError, type Transport } from './transport/transport.js';
+import { isObject } from './json.js';
 
 export interface NotifyDeps {
   transport: Transport;
@@ -25,7 +26,6 @@ interface SnsItem {
 
 type Parsed = { alert: Alert } | { reason: string };
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isString = (v: unknown): v is string => typeof v === 'string';
 const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
 const optional = (v: unknown, check: (x: unknown) => boolean): boolean => v === undefined || check(v);

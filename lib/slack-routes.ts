@@ -2,6 +2,7 @@ import type { Alert } from './alert/alert.js';
 import { ConfigurationError } from './config/env.js';
 import { SEVERITIES, type Severity } from './rule.js';
 import { DeliveryError, type Transport } from './transport/transport.js';
+import { isObject } from './json.js';
 
 /**
  * One Slack destination: the SSM SecureString holding its webhook URL, the lowest severity it takes
@@ -14,7 +15,6 @@ export interface SlackRoute {
   rules?: readonly string[];
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Checked by hand: zod stays out of the Lambda bundle. The deploy-time schema already checked it. */
 export function parseSlackRoutes(raw: string | undefined): SlackRoute[] {

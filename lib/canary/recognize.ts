@@ -1,4 +1,5 @@
 import type { Log, MetricSink } from '../handle.js';
+import { isObject as isRecord } from '../json.js';
 
 /**
  * The canary's write, as CloudTrail records it: `ssm:AddTagsToResource` on the stack's own canary
@@ -29,7 +30,6 @@ export function canaryFromEnv(env: NodeJS.ProcessEnv): CanaryIdentity | undefine
   return { parameterName, roleName };
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const field = (v: unknown, key: string): unknown => (isRecord(v) ? v[key] : undefined);
 
 /**

@@ -1,4 +1,5 @@
 import { ALL_DETAIL_TYPES, DETAIL_TYPES, type TrailEvent } from './types.js';
+import { isObject } from '../json.js';
 
 /** An event we refuse to evaluate. Logged once and counted; never retried (it would fail again). */
 export class MalformedEventError extends Error {
@@ -23,7 +24,6 @@ const MAX_TEXT = 4096;
 const DETAIL_TYPE_SET: ReadonlySet<string> = new Set(ALL_DETAIL_TYPES);
 
 type Obj = Record<string, unknown>;
-const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** undefined when fine, else what is wrong with the field. */
 function textProblem(value: unknown, required: boolean): string | undefined {

@@ -1,6 +1,7 @@
 import type { Detail } from '../rule.js';
 import { actorOf, ec2Items } from './identity.js';
 import { DETAIL_TYPES, type CloudTrailRecord } from './types.js';
+import { isObject } from '../json.js';
 
 /**
  * Reading what a security group or network ACL change lets in, from the request as CloudTrail logs
@@ -46,7 +47,6 @@ const WEB_PORTS = new Set([80, 443]);
 const MAX_PERMISSIONS = 50;
 const MAX_RANGES = 50;
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Bounded: a request's lists are attacker-sized. */
 const itemsOf = (list: unknown): unknown[] => ec2Items(list).slice(0, MAX_RANGES);

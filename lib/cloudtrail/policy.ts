@@ -1,4 +1,5 @@
 import type { CloudTrailRecord } from './types.js';
+import { isObject as isRecord } from '../json.js';
 
 /**
  * IAM policy documents as CloudTrail logs them: a JSON string in requestParameters, URL-encoded JSON in
@@ -27,7 +28,6 @@ const MAX_DOCUMENT_CHARS = 32_768;
 // Statements beyond this are not read: IAM's size caps make a longer list impossible in a real policy.
 const MAX_STATEMENTS = 200;
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A string or a list of strings, as IAM allows for Action, Resource and principal values. */
 function strings(v: unknown): string[] {

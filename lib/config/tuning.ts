@@ -3,6 +3,7 @@ import { SEVERITIES, type Rule, type RuleStatus, type Severity } from '../rule.j
 import { ALLOW_FIELDS, allowFieldPattern, type AllowEntry } from '../suppress.js';
 import { compilePattern } from '../eventbridge/pattern.js';
 import { ConfigurationError } from './env.js';
+import { isObject } from '../json.js';
 
 /*
  * Checked by hand rather than with a schema library: it is a few fields, and keeping zod out of the
@@ -28,7 +29,6 @@ const MAX_REASON = 200;
 /** Every allowlisted match is tested against each entry of its rule: keep the list a list. */
 const MAX_ENTRIES = 50;
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function positiveInt(value: unknown, where: string): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) throw new ConfigurationError(`RULE_TUNING: ${where} must be a positive whole number`);
