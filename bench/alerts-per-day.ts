@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Alert } from '../lib/alert/alert.js';
-import { SEVERITIES, type Severity } from '../lib/rule.js';
+import { SEVERITIES, type Severity } from '../lib/detection/rule.js';
 import { runReplay } from '../lib/replay/run.js';
 import { rules } from '../rules/index.js';
 import { DEFAULT_LOGS_DIR, REPO_DIR, RESULTS_DIR, fmtInt, readManifest } from './common.js';

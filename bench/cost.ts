@@ -14,7 +14,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { asEnvelope } from '../lib/cloudtrail/wrap.js';
-import { compileRules, evaluate } from '../lib/engine.js';
+import { compileRules, evaluate } from '../lib/detection/evaluate.js';
 import { runReplay } from '../lib/replay/run.js';
 import { readSourceBatches } from '../lib/replay/sources.js';
 import type { StoreCallCounts } from '../lib/state/store.js';

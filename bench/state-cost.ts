@@ -6,9 +6,9 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { asEnvelope } from '../lib/cloudtrail/wrap.js';
-import { createDetector } from '../lib/detector.js';
-import { flushDue } from '../lib/followups.js';
-import { createIncidentPolicy } from '../lib/incidents.js';
+import { createDetector } from '../lib/detection/pipeline.js';
+import { flushDue } from '../lib/handlers/flush.js';
+import { createIncidentPolicy } from '../lib/incidents/policy.js';
 import { createEmbeddedStore } from '../lib/state/embedded-store.js';
 import type { StoreCallCounts } from '../lib/state/store.js';
 import { rules } from '../rules/index.js';
@@ -68,7 +68,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     'consistent read of a small item 1 read unit (a burst-window query over N claims reads ~N x 150 bytes).',
     'Failed conditional writes are billed as writes and are counted here. Alerting paths include the write',
     'that marks the alert sent after publishing: each alert is recorded before it is sent and confirmed after',
-    '(the outbox in `lib/incidents.ts`), so a failure at any step is retried without losing or repeating it.',
+    '(the outbox in `lib/incidents/policy.ts`), so a failure at any step is retried without losing or repeating it.',
     'Against real DynamoDB a refused claim returns the item it failed on; against dynalite it costs one read more.',
     '',
     '| path | reads | writes | USD per million such events |',

@@ -4,7 +4,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Context } from 'aws-lambda';
 import { requireEnv } from '../lib/config/env.js';
-import { pingCanary } from '../lib/canary/ping.js';
+import { pingCanary } from '../lib/handlers/canary.js';
 
 const logger = new Logger({ serviceName: 'trailwatch' });
 const parameterName = requireEnv('CANARY_PARAMETER');
@@ -12,7 +12,7 @@ const ssm = new SSMClient({});
 
 /**
  * Every 5 minutes: a management write that must come back through CloudTrail, EventBridge and the
- * detect function (lib/canary/recognize.ts). Its silence alarm fires when it does not.
+ * detect function (lib/detection/canary.ts). Its silence alarm fires when it does not.
  */
 export const handler = middy<unknown, { parameterName: string; taggedAt: string }, Error, Context>()
   .use(injectLambdaContext(logger, { resetKeys: true }))

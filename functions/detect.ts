@@ -4,9 +4,9 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Context } from 'aws-lambda';
-import { canaryFromEnv, handleCanary, type CanarySummary } from '../lib/canary/recognize.js';
-import { handleEvent, type HandleSummary, type MetricSink } from '../lib/handle.js';
-import { runtimeFromEnv } from '../lib/runtime.js';
+import { canaryFromEnv, handleCanary, type CanarySummary } from '../lib/detection/canary.js';
+import { handleEvent, type HandleSummary, type MetricSink } from '../lib/handlers/detect.js';
+import { runtimeFromEnv } from '../lib/handlers/runtime.js';
 import { chooseTransport } from '../lib/transport/choose.js';
 import { rules } from '../rules/index.js';
 

@@ -5,8 +5,8 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Context } from 'aws-lambda';
 import { ConfigurationError, deadLetterQueueUrlFrom } from '../lib/config/env.js';
-import { flushDue } from '../lib/followups.js';
-import { runtimeFromEnv } from '../lib/runtime.js';
+import { flushDue } from '../lib/handlers/flush.js';
+import { runtimeFromEnv } from '../lib/handlers/runtime.js';
 import { chooseTransport } from '../lib/transport/choose.js';
 import { createDryRunDeadLetterQueue, createSqsDeadLetterQueue, type DeadLetterQueue } from '../lib/transport/dead-letter.js';
 import { rules } from '../rules/index.js';
@@ -27,7 +27,7 @@ function deadLetterQueue(context: Context): DeadLetterQueue {
 
 /**
  * Every 5 minutes: one follow-up per closed incident that grouped matches. A follow-up that fails is
- * retried on its own backoff and then dead-lettered (lib/followups.ts); the others go out on time.
+ * retried on its own backoff and then dead-lettered (lib/handlers/flush.ts); the others go out on time.
  */
 export const handler = middy<unknown, { sent: string[]; examined: number; retrying: string[]; deadLettered: string[] }, Error, Context>()
   .use(injectLambdaContext(logger, { resetKeys: true }))

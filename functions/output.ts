@@ -6,8 +6,8 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { Context } from 'aws-lambda';
 import { requireEnv } from '../lib/config/env.js';
-import { putAlertEvents, type OutputSummary } from '../lib/eventbridge-output.js';
-import type { MetricSink } from '../lib/handle.js';
+import { putAlertEvents, type OutputSummary } from '../lib/handlers/output.js';
+import type { MetricSink } from '../lib/handlers/detect.js';
 
 // Created once per container (cold start), reused by every invocation.
 const logger = new Logger({ serviceName: 'trailwatch' });

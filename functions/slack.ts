@@ -6,9 +6,9 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
 import type { Context } from 'aws-lambda';
 import { ConfigurationError, requireEnv } from '../lib/config/env.js';
-import type { MetricSink } from '../lib/handle.js';
-import { notifySlack, type NotifySummary } from '../lib/slack-notify.js';
-import { parseSlackRoutes, routedTransport } from '../lib/slack-routes.js';
+import type { MetricSink } from '../lib/handlers/detect.js';
+import { notifySlack, type NotifySummary } from '../lib/handlers/slack.js';
+import { parseSlackRoutes, routedTransport } from '../lib/transport/slack-routes.js';
 import { createSlackTransport } from '../lib/transport/slack.js';
 
 // Created once per container (cold start), reused by every invocation.

@@ -8,7 +8,7 @@ import { basename, isAbsolute, join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { parseRuleTuning } from '../lib/config/tuning.js';
-import { SEVERITIES, type Rule } from '../lib/rule.js';
+import { SEVERITIES, type Rule } from '../lib/detection/rule.js';
 
 export class ConfigFileError extends Error {
   override readonly name = 'ConfigFileError';
@@ -101,9 +101,9 @@ const schema = z.strictObject({
       bus: z.string().regex(/^[A-Za-z0-9._\-/]{1,256}$/).default('default'),
     })
     .default({ enabled: false, bus: 'default' }),
-  /** The pipeline canary (lib/infra/health.ts): on unless a stage turns it off. */
+  /** The pipeline canary (infra/health.ts): on unless a stage turns it off. */
   canary: z.boolean().default(true),
-  /** Thresholds of trailwatch's own alarms (lib/infra/health.ts), in whole 5-minute alarm periods. */
+  /** Thresholds of trailwatch's own alarms (infra/health.ts), in whole 5-minute alarm periods. */
   alarms: z
     .strictObject({
       /** p99 of the delay from API call to detection above this for 15 minutes alarms. */

@@ -11,8 +11,8 @@
 import { DETAIL_TYPES } from '../lib/cloudtrail/types.js';
 import type { EventPattern } from '../lib/eventbridge/pattern.js';
 import { MAX_PATTERN_LENGTH } from '../lib/eventbridge/pattern.js';
-import { READ_ONLY_STATE, type CfnResource } from '../lib/infra/eventbridge.js';
-import type { Rule } from '../lib/rule.js';
+import { READ_ONLY_STATE, type CfnResource } from './eventbridge.js';
+import type { Rule } from '../lib/detection/rule.js';
 
 export type Template = {
   AWSTemplateFormatVersion: '2010-09-09';

@@ -4,7 +4,7 @@
  * resource wildcards are where the name cannot be known at deploy time (a KMS key id, behind a
  * condition that names the parameter) or is a log group's streams.
  */
-import type { CfnResource } from '../lib/infra/eventbridge.js';
+import type { CfnResource } from './eventbridge.js';
 
 export interface Statement {
   Sid?: string;

@@ -1,9 +1,9 @@
 import { applyTuning, parseRuleTuning } from '../lib/config/tuning.js';
-import { eventBridgeResources, type CfnResource } from '../lib/infra/eventbridge.js';
-import { healthResources, type FunctionConfig } from '../lib/infra/health.js';
-import { slackSubscriptionResources } from '../lib/infra/slack.js';
-import { emailSubscriptionResources } from '../lib/infra/subscriptions.js';
-import type { SlackRoute } from '../lib/slack-routes.js';
+import { eventBridgeResources, type CfnResource } from './eventbridge.js';
+import { healthResources, type FunctionConfig } from './health.js';
+import { slackSubscriptionResources } from './slack.js';
+import { emailSubscriptionResources } from './subscriptions.js';
+import type { SlackRoute } from '../lib/transport/slack-routes.js';
 import { rules } from '../rules/index.js';
 import { loadDeployConfig, type DeployConfig, type LoadOptions } from './config.js';
 import { forwardingRegions, organizationStackSetTemplate, regionForwarderTemplate, type Template } from './forwarder.js';

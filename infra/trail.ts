@@ -4,8 +4,8 @@
  * S3 bucket with public access blocked and SSE-KMS under a key whose policy lets CloudTrail use it, the
  * S3 object deletions the data-event rules need (advanced event selectors), and Insights of both types.
  */
-import type { CfnResource } from '../lib/infra/eventbridge.js';
-import type { Rule } from '../lib/rule.js';
+import type { CfnResource } from './eventbridge.js';
+import type { Rule } from '../lib/detection/rule.js';
 
 export interface TrailOptions {
   stage: string;

@@ -58,7 +58,7 @@ module.exports = {
   settings: async (ctx) => loadStack().settings((await config(ctx)).config),
   resources: async (ctx) => {
     const { stage, config: c } = await config(ctx);
-    // trailwatch's own health follows the declared functions (lib/infra/health.ts): each gets alarms.
+    // trailwatch's own health follows the declared functions (infra/health.ts): each gets alarms.
     const service = {
       functions: await ctx.resolveConfigurationProperty(['functions']),
       canary: await ctx.resolveConfigurationProperty(['custom', 'canary']),

@@ -1,6 +1,6 @@
 import { succeeded } from '../lib/cloudtrail/identity.js';
 import { OPEN_INGRESS_PATTERN, openIngressDetails, openIngressOf, openIngressSummary } from '../lib/cloudtrail/network.js';
-import type { Rule } from '../lib/rule.js';
+import type { Rule } from '../lib/detection/rule.js';
 
 /**
  * High: SSH, RDP, SMB, WinRM and database ports (or all traffic) open to every address are found by

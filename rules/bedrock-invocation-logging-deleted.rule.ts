@@ -1,6 +1,6 @@
 import { actorOf, errorCodeOf } from '../lib/cloudtrail/identity.js';
 import { DETAIL_TYPES } from '../lib/cloudtrail/types.js';
-import type { Rule } from '../lib/rule.js';
+import type { Rule } from '../lib/detection/rule.js';
 
 /**
  * Medium, like the other log deletions (flow logs, DNS query logs): Bedrock invocation logging records

@@ -1,6 +1,6 @@
 import { actorOf, firstRequestParam, succeeded } from '../lib/cloudtrail/identity.js';
 import { DETAIL_TYPES } from '../lib/cloudtrail/types.js';
-import type { Rule } from '../lib/rule.js';
+import type { Rule } from '../lib/detection/rule.js';
 
 /**
  * The calls that give an account access to a foundation model: the use-case form, the marketplace

@@ -1,6 +1,6 @@
 import type { InsightDetails } from '../lib/cloudtrail/types.js';
 import { DETAIL_TYPES } from '../lib/cloudtrail/types.js';
-import type { Detail, Rule } from '../lib/rule.js';
+import type { Detail, Rule } from '../lib/detection/rule.js';
 
 /**
  * CloudTrail Insights: CloudTrail's own anomaly detection on the rate of write API calls or errors.

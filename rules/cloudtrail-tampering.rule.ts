@@ -1,6 +1,6 @@
 import { actorOf, errorCodeOf, principalName, requestParam } from '../lib/cloudtrail/identity.js';
 import { DETAIL_TYPES } from '../lib/cloudtrail/types.js';
-import type { Rule } from '../lib/rule.js';
+import type { Rule } from '../lib/detection/rule.js';
 
 /**
  * What blinds the trail (and so trailwatch): stop, delete, reconfigure, narrow the selectors; and for

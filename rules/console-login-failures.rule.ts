@@ -1,6 +1,6 @@
 import { actorOf, principalName } from '../lib/cloudtrail/identity.js';
 import { DETAIL_TYPES } from '../lib/cloudtrail/types.js';
-import type { Rule } from '../lib/rule.js';
+import type { Rule } from '../lib/detection/rule.js';
 
 /**
  * CIS 4.6 as a burst per source IP: one mistyped password is noise, five failures from one address

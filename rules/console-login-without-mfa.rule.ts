@@ -1,6 +1,6 @@
 import { actorOf, principalName, signInData } from '../lib/cloudtrail/identity.js';
 import { DETAIL_TYPES } from '../lib/cloudtrail/types.js';
-import type { Rule } from '../lib/rule.js';
+import type { Rule } from '../lib/detection/rule.js';
 
 /**
  * CIS 4.2. Only IAM users: Identity Center and SAML/OIDC federated sign-ins are AssumedRole (or

@@ -1,6 +1,6 @@
 import { actorOf, errorCodeOf, firstRequestParam } from '../lib/cloudtrail/identity.js';
 import { DETAIL_TYPES } from '../lib/cloudtrail/types.js';
-import type { Rule } from '../lib/rule.js';
+import type { Rule } from '../lib/detection/rule.js';
 
 const configOf = (record: Parameters<Rule['summarize']>[0]): string => firstRequestParam(record, ['resolverQueryLogConfigId']) ?? '(see event)';
 

@@ -1,6 +1,6 @@
 import { actorOf, succeeded } from '../lib/cloudtrail/identity.js';
 import { DETAIL_TYPES } from '../lib/cloudtrail/types.js';
-import type { Rule } from '../lib/rule.js';
+import type { Rule } from '../lib/detection/rule.js';
 
 /**
  * Turning off EBS encryption by default makes every new volume and snapshot copy in the region

@@ -1,7 +1,7 @@
 import { actorOf, principalName, requestParam, succeeded } from '../lib/cloudtrail/identity.js';
 import { describeGrantees, ec2PermissionGrantees, isShared } from '../lib/cloudtrail/sharing.js';
 import { DETAIL_TYPES } from '../lib/cloudtrail/types.js';
-import type { Rule } from '../lib/rule.js';
+import type { Rule } from '../lib/detection/rule.js';
 
 /**
  * An AMI opened to everyone or to another account: its snapshots (disks, baked-in secrets) can then

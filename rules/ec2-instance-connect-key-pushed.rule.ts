@@ -1,6 +1,6 @@
 import { actorOf, principalName, requestParam, succeeded } from '../lib/cloudtrail/identity.js';
 import { DETAIL_TYPES } from '../lib/cloudtrail/types.js';
-import type { Rule } from '../lib/rule.js';
+import type { Rule } from '../lib/detection/rule.js';
 
 /**
  * EC2 Instance Connect pushes an SSH key that the instance accepts for 60 seconds: whoever has

@@ -1,7 +1,7 @@
 import { actorOf, fieldOf, principalName } from '../lib/cloudtrail/identity.js';
 import type { CloudTrailRecord } from '../lib/cloudtrail/types.js';
 import { DETAIL_TYPES } from '../lib/cloudtrail/types.js';
-import type { Rule } from '../lib/rule.js';
+import type { Rule } from '../lib/detection/rule.js';
 
 const INSTANCE_SESSION = /:i-[0-9a-z]{8,17}$/i;
 

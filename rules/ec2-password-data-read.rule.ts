@@ -1,6 +1,6 @@
 import { actorOf, errorCodeOf, requestParam } from '../lib/cloudtrail/identity.js';
 import { DETAIL_TYPES } from '../lib/cloudtrail/types.js';
-import type { Rule } from '../lib/rule.js';
+import type { Rule } from '../lib/detection/rule.js';
 
 /**
  * GetPasswordData on many instances in a row: the encrypted Windows Administrator password of each,

@@ -1,5 +1,5 @@
 import { DETAIL_TYPES } from '../lib/cloudtrail/types.js';
-import type { Rule } from '../lib/rule.js';
+import type { Rule } from '../lib/detection/rule.js';
 import { insightRuleBase } from './cloudtrail-insight.rule.js';
 
 /** CloudTrail Insights' view of the denied-RunInstances burst: an error-rate anomaly on RunInstances. */

@@ -1,6 +1,6 @@
 import { actorOf, principalName, requestParam, succeeded } from '../lib/cloudtrail/identity.js';
 import { DETAIL_TYPES } from '../lib/cloudtrail/types.js';
-import type { Rule } from '../lib/rule.js';
+import type { Rule } from '../lib/detection/rule.js';
 
 /**
  * The EC2 serial console gives a root-capable login on an instance's serial port, bypassing security

@@ -1,7 +1,7 @@
 import { actorOf, errorCodeOf, fieldOf, principalName, requestValue } from '../lib/cloudtrail/identity.js';
 import type { CloudTrailRecord } from '../lib/cloudtrail/types.js';
 import { DETAIL_TYPES } from '../lib/cloudtrail/types.js';
-import type { Rule } from '../lib/rule.js';
+import type { Rule } from '../lib/detection/rule.js';
 
 // GPU, ML-accelerator and FPGA families: what crypto-mining with stolen credentials asks for first.
 // Families only (p3, g5, inf2, trn1, dl1, vt1, f1, gr6...): sizes of general families stay quiet.

@@ -1,6 +1,6 @@
 import { actorOf, errorCodeOf, requestParam } from '../lib/cloudtrail/identity.js';
 import { DETAIL_TYPES } from '../lib/cloudtrail/types.js';
-import type { Rule } from '../lib/rule.js';
+import type { Rule } from '../lib/detection/rule.js';
 
 /**
  * Reading the user data of many instances in a row: user data often holds bootstrap secrets

@@ -1,6 +1,6 @@
 import { actorOf, principalName, requestParam, requestValue, succeeded } from '../lib/cloudtrail/identity.js';
 import { DETAIL_TYPES } from '../lib/cloudtrail/types.js';
-import type { Rule } from '../lib/rule.js';
+import type { Rule } from '../lib/detection/rule.js';
 
 /**
  * User data runs as root at boot (cloud-init): rewriting it on a stopped instance and starting it

@@ -1,6 +1,6 @@
 import { actorOf, errorCodeOf, firstRequestParam, requestValue } from '../lib/cloudtrail/identity.js';
 import { DETAIL_TYPES, type CloudTrailRecord } from '../lib/cloudtrail/types.js';
-import type { Rule } from '../lib/rule.js';
+import type { Rule } from '../lib/detection/rule.js';
 
 /** Calls that end GuardDuty coverage outright, or cut an account off from the administrator's view. */
 const ALWAYS = [

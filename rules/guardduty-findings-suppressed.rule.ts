@@ -1,6 +1,6 @@
 import { actorOf, firstRequestParam, requestValue, succeeded } from '../lib/cloudtrail/identity.js';
 import { DETAIL_TYPES, type CloudTrailRecord } from '../lib/cloudtrail/types.js';
-import type { Rule } from '../lib/rule.js';
+import type { Rule } from '../lib/detection/rule.js';
 
 /**
  * Ways to keep GuardDuty running while it stops reporting the attacker:

@@ -1,7 +1,7 @@
 import { actorOf, byAwsService, principalName, requestParam, requestValue, succeeded } from '../lib/cloudtrail/identity.js';
 import { grantsFullAccess, parsePolicy } from '../lib/cloudtrail/policy.js';
 import { DETAIL_TYPES, type CloudTrailRecord } from '../lib/cloudtrail/types.js';
-import type { Rule } from '../lib/rule.js';
+import type { Rule } from '../lib/detection/rule.js';
 
 const ATTACH = ['AttachUserPolicy', 'AttachRolePolicy', 'AttachGroupPolicy'] as const;
 const PUT = ['PutUserPolicy', 'PutRolePolicy', 'PutGroupPolicy'] as const;

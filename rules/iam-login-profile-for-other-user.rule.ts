@@ -1,6 +1,6 @@
 import { actorOf, actsOnAnotherUser, byAwsService, principalName, succeeded, targetUserOf } from '../lib/cloudtrail/identity.js';
 import { DETAIL_TYPES, type CloudTrailRecord } from '../lib/cloudtrail/types.js';
-import type { Rule } from '../lib/rule.js';
+import type { Rule } from '../lib/detection/rule.js';
 
 const resetRequired = (record: CloudTrailRecord): boolean => {
   const params = record.requestParameters;

@@ -1,6 +1,6 @@
 import { actorOf, actsOnAnotherUser, byAwsService, succeeded, targetUserOf } from '../lib/cloudtrail/identity.js';
 import { DETAIL_TYPES } from '../lib/cloudtrail/types.js';
-import type { Rule } from '../lib/rule.js';
+import type { Rule } from '../lib/detection/rule.js';
 
 const CREDENTIALS = ['CreateAccessKey', 'CreateLoginProfile'] as const;
 

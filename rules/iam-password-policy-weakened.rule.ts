@@ -1,6 +1,6 @@
 import { actorOf, byAwsService, principalName, requestValue, succeeded } from '../lib/cloudtrail/identity.js';
 import { DETAIL_TYPES, type CloudTrailRecord } from '../lib/cloudtrail/types.js';
-import type { Rule } from '../lib/rule.js';
+import type { Rule } from '../lib/detection/rule.js';
 
 // CIS AWS Foundations 1.8 and 1.9: at least 14 characters, no reuse of the last 24 passwords.
 const MIN_LENGTH = 14;

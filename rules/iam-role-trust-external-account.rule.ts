@@ -1,7 +1,7 @@
 import { actorOf, byAwsService, principalName, requestParam, succeeded } from '../lib/cloudtrail/identity.js';
 import { roleTrustOpening, type TrustOpening } from '../lib/cloudtrail/policy.js';
 import { DETAIL_TYPES, type CloudTrailRecord, type TrailEvent } from '../lib/cloudtrail/types.js';
-import type { Rule } from '../lib/rule.js';
+import type { Rule } from '../lib/detection/rule.js';
 
 /** The opening this rule reports: other accounts, or `*` narrowed by a condition; not a plain `*`. */
 function opening(record: CloudTrailRecord, event: TrailEvent): TrustOpening | undefined {

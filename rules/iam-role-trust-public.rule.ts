@@ -1,7 +1,7 @@
 import { actorOf, byAwsService, principalName, requestParam, succeeded } from '../lib/cloudtrail/identity.js';
 import { roleTrustOpening } from '../lib/cloudtrail/policy.js';
 import { DETAIL_TYPES } from '../lib/cloudtrail/types.js';
-import type { Rule } from '../lib/rule.js';
+import type { Rule } from '../lib/detection/rule.js';
 
 /**
  * A role whose trust policy allows `*` without a condition can be assumed by any AWS principal of any

@@ -1,7 +1,7 @@
 import { requestParam, succeeded } from '../lib/cloudtrail/identity.js';
 import { DETAIL_TYPES } from '../lib/cloudtrail/types.js';
 import { actorOf } from '../lib/cloudtrail/identity.js';
-import type { Rule } from '../lib/rule.js';
+import type { Rule } from '../lib/detection/rule.js';
 
 export const iamUserDeleted: Rule = {
   id: 'iam-user-deleted',

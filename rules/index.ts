@@ -1,4 +1,4 @@
-import type { Rule } from '../lib/rule.js';
+import type { Rule } from '../lib/detection/rule.js';
 import { cloudtrailInsight } from './cloudtrail-insight.rule.js';
 import { cloudtrailTampering } from './cloudtrail-tampering.rule.js';
 import { ec2DeniedRunInstances } from './ec2-denied-run-instances.rule.js';

@@ -1,6 +1,6 @@
 import { actorOf, firstRequestParam, isServiceOrServiceLinkedRole, succeeded, usesLongTermCredentials } from '../lib/cloudtrail/identity.js';
 import { DETAIL_TYPES, type CloudTrailRecord } from '../lib/cloudtrail/types.js';
-import type { Rule } from '../lib/rule.js';
+import type { Rule } from '../lib/detection/rule.js';
 
 const functionOf = (record: CloudTrailRecord): string => firstRequestParam(record, ['functionName']) ?? '(see event)';
 

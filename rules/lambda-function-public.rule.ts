@@ -1,6 +1,6 @@
 import { actorOf, apiName, firstRequestParam, requestParam, succeeded } from '../lib/cloudtrail/identity.js';
 import { DETAIL_TYPES, type CloudTrailRecord } from '../lib/cloudtrail/types.js';
-import type { Rule } from '../lib/rule.js';
+import type { Rule } from '../lib/detection/rule.js';
 
 /**
  * A permission is public when its principal is everyone and nothing narrows it: `sourceArn` and

@@ -1,6 +1,6 @@
 import { actorOf, firstRequestParam, isServiceOrServiceLinkedRole, requestValue, succeeded, usesLongTermCredentials } from '../lib/cloudtrail/identity.js';
 import { DETAIL_TYPES, type CloudTrailRecord } from '../lib/cloudtrail/types.js';
-import type { Rule } from '../lib/rule.js';
+import type { Rule } from '../lib/detection/rule.js';
 
 /** The layer ARNs the request sets (the function's whole new list), bounded. */
 function layersOf(record: CloudTrailRecord): string[] {

@@ -1,6 +1,6 @@
 import { actorOf, firstRequestParam, isServiceOrServiceLinkedRole, succeeded } from '../lib/cloudtrail/identity.js';
 import { DETAIL_TYPES } from '../lib/cloudtrail/types.js';
-import type { Rule } from '../lib/rule.js';
+import type { Rule } from '../lib/detection/rule.js';
 
 /** The CIS 4.12 list (customer and internet gateways) plus the other ways traffic leaves a VPC. */
 const CALLS = [

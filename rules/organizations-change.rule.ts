@@ -1,6 +1,6 @@
 import { actorOf, byAwsService, principalName, succeeded } from '../lib/cloudtrail/identity.js';
 import { DETAIL_TYPES } from '../lib/cloudtrail/types.js';
-import type { Rule } from '../lib/rule.js';
+import type { Rule } from '../lib/detection/rule.js';
 
 /**
  * The write calls CIS AWS Foundations 4.15 names for AWS Organizations. LeaveOrganization and

@@ -1,6 +1,6 @@
 import { succeeded } from '../lib/cloudtrail/identity.js';
 import { OPEN_INGRESS_PATTERN, openIngressDetails, openIngressOf, openIngressSummary } from '../lib/cloudtrail/network.js';
-import type { Rule } from '../lib/rule.js';
+import type { Rule } from '../lib/detection/rule.js';
 
 /**
  * Medium: a port other than an admin or database one open to every address is less often an attack,

@@ -1,7 +1,7 @@
 import { actorOf, principalName, requestParam, succeeded } from '../lib/cloudtrail/identity.js';
 import { describeGrantees, isShared, rdsRestoreGrantees } from '../lib/cloudtrail/sharing.js';
 import { DETAIL_TYPES } from '../lib/cloudtrail/types.js';
-import type { Rule } from '../lib/rule.js';
+import type { Rule } from '../lib/detection/rule.js';
 
 const snapshotOf = (record: Parameters<typeof requestParam>[0]): string =>
   requestParam(record, 'dBSnapshotIdentifier') ?? requestParam(record, 'dBClusterSnapshotIdentifier') ?? '?';

@@ -1,6 +1,6 @@
 import { actorOf, succeeded, targetUserOf } from '../lib/cloudtrail/identity.js';
 import { DETAIL_TYPES } from '../lib/cloudtrail/types.js';
-import type { Rule } from '../lib/rule.js';
+import type { Rule } from '../lib/detection/rule.js';
 
 /**
  * Root created an access key for itself: a permanent, unrestrictable credential. CIS 1.4 says root

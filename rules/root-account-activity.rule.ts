@@ -1,6 +1,6 @@
 import { actorOf, consoleLoginOutcome, errorCodeOf } from '../lib/cloudtrail/identity.js';
 import { DETAIL_TYPES } from '../lib/cloudtrail/types.js';
-import type { Rule } from '../lib/rule.js';
+import type { Rule } from '../lib/detection/rule.js';
 
 export const rootAccountActivity: Rule = {
   id: 'root-account-activity',

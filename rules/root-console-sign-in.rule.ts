@@ -1,6 +1,6 @@
 import { actorOf, consoleLoginOutcome, signInData } from '../lib/cloudtrail/identity.js';
 import { DETAIL_TYPES } from '../lib/cloudtrail/types.js';
-import type { Rule } from '../lib/rule.js';
+import type { Rule } from '../lib/detection/rule.js';
 
 /**
  * A successful root console sign-in, on its own: it is the moment somebody holds the account's

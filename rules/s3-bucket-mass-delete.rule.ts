@@ -1,6 +1,6 @@
 import { actorOf, requestParam, succeeded } from '../lib/cloudtrail/identity.js';
 import { DETAIL_TYPES } from '../lib/cloudtrail/types.js';
-import type { Rule } from '../lib/rule.js';
+import type { Rule } from '../lib/detection/rule.js';
 
 /**
  * Several buckets deleted by one principal. DeleteBucket is a management event (no data-event

@@ -1,7 +1,7 @@
 import { actorOf, succeeded } from '../lib/cloudtrail/identity.js';
 import { bucketOf } from '../lib/cloudtrail/s3.js';
 import { DETAIL_TYPES } from '../lib/cloudtrail/types.js';
-import type { Rule } from '../lib/rule.js';
+import type { Rule } from '../lib/detection/rule.js';
 
 /**
  * CIS 4.8: changes to who can reach a bucket and where its data goes (policy, ACL, CORS, lifecycle,

@@ -2,7 +2,7 @@ import { actorOf, fieldOf, principalName, requestValue, succeeded } from '../lib
 import { bucketOf } from '../lib/cloudtrail/s3.js';
 import type { CloudTrailRecord } from '../lib/cloudtrail/types.js';
 import { DETAIL_TYPES } from '../lib/cloudtrail/types.js';
-import type { Rule } from '../lib/rule.js';
+import type { Rule } from '../lib/detection/rule.js';
 
 /** What the call turned off, or undefined when it turned nothing off. */
 function turnedOff(record: CloudTrailRecord): string | undefined {

@@ -1,5 +1,5 @@
 import { DETAIL_TYPES } from '../lib/cloudtrail/types.js';
-import type { Rule } from '../lib/rule.js';
+import type { Rule } from '../lib/detection/rule.js';
 import { insightRuleBase } from './cloudtrail-insight.rule.js';
 
 /** CloudTrail Insights' own view of a deletion spike: no threshold to tune, CloudTrail learns the baseline. */

@@ -1,7 +1,7 @@
 import { actorOf, requestParam, succeeded } from '../lib/cloudtrail/identity.js';
 import { DETAIL_TYPES } from '../lib/cloudtrail/types.js';
 import { principalName } from '../lib/cloudtrail/identity.js';
-import type { Rule } from '../lib/rule.js';
+import type { Rule } from '../lib/detection/rule.js';
 
 /**
  * Many S3 object deletions by one principal in one bucket. These are data events: they reach

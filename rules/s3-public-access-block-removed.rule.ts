@@ -2,7 +2,7 @@ import { actorOf, principalName, succeeded } from '../lib/cloudtrail/identity.js
 import { bucketOf, publicAccessBlockOff } from '../lib/cloudtrail/s3.js';
 import type { CloudTrailRecord } from '../lib/cloudtrail/types.js';
 import { DETAIL_TYPES } from '../lib/cloudtrail/types.js';
-import type { Rule } from '../lib/rule.js';
+import type { Rule } from '../lib/detection/rule.js';
 
 const isAccountLevel = (record: CloudTrailRecord): boolean => /Account/.test(record.eventName ?? '');
 const scopeOf = (record: CloudTrailRecord): string => (isAccountLevel(record) ? 'the whole account' : `bucket ${bucketOf(record)}`);

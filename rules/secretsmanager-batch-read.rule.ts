@@ -1,7 +1,7 @@
 import { actorOf, isServiceCall, principalName, requestValue, succeeded } from '../lib/cloudtrail/identity.js';
 import type { CloudTrailRecord } from '../lib/cloudtrail/types.js';
 import { DETAIL_TYPES } from '../lib/cloudtrail/types.js';
-import type { Rule } from '../lib/rule.js';
+import type { Rule } from '../lib/detection/rule.js';
 
 function selection(record: CloudTrailRecord): string {
   const ids = requestValue(record, 'secretIdList');

@@ -1,6 +1,6 @@
 import { actorOf, isServiceCall, requestParam, succeeded } from '../lib/cloudtrail/identity.js';
 import { DETAIL_TYPES } from '../lib/cloudtrail/types.js';
-import type { Rule } from '../lib/rule.js';
+import type { Rule } from '../lib/detection/rule.js';
 
 /**
  * Many secret values read by one principal in a short time: harvesting everything a stolen identity

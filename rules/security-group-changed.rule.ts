@@ -1,6 +1,6 @@
 import { actorOf, firstRequestParam, isServiceOrServiceLinkedRole, succeeded } from '../lib/cloudtrail/identity.js';
 import { DETAIL_TYPES } from '../lib/cloudtrail/types.js';
-import type { Rule } from '../lib/rule.js';
+import type { Rule } from '../lib/detection/rule.js';
 
 const CALLS = [
   'AuthorizeSecurityGroupIngress',

@@ -1,7 +1,7 @@
 import { actorOf, isServiceCall, principalName, requestParam, requestValue, succeeded } from '../lib/cloudtrail/identity.js';
 import type { CloudTrailRecord } from '../lib/cloudtrail/types.js';
 import { DETAIL_TYPES } from '../lib/cloudtrail/types.js';
-import type { Rule } from '../lib/rule.js';
+import type { Rule } from '../lib/detection/rule.js';
 
 // Documents that run arbitrary commands given in the request. Patching, inventory and package
 // documents run fixed code and are everyday fleet management.

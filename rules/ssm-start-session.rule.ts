@@ -1,6 +1,6 @@
 import { actorOf, isServiceCall, principalName, requestParam, succeeded } from '../lib/cloudtrail/identity.js';
 import { DETAIL_TYPES } from '../lib/cloudtrail/types.js';
-import type { Rule } from '../lib/rule.js';
+import type { Rule } from '../lib/detection/rule.js';
 
 /**
  * An interactive shell (or port forward) opened on an instance through SSM Session Manager. Teams that

@@ -1,7 +1,7 @@
 import { actorOf, byAwsService, principalName, requestParam, succeeded } from '../lib/cloudtrail/identity.js';
 import { grantsFullAccess, parsePolicy } from '../lib/cloudtrail/policy.js';
 import { DETAIL_TYPES, type CloudTrailRecord } from '../lib/cloudtrail/types.js';
-import type { Rule } from '../lib/rule.js';
+import type { Rule } from '../lib/detection/rule.js';
 
 const fullSessionPolicy = (record: CloudTrailRecord): boolean => {
   const statements = parsePolicy(requestParam(record, 'policy'));

@@ -1,10 +1,10 @@
 import { actorOf, apiName, errorCodeOf, firstRequestParam, requestValue } from '../lib/cloudtrail/identity.js';
 import { DETAIL_TYPES, type CloudTrailRecord } from '../lib/cloudtrail/types.js';
-import type { Rule } from '../lib/rule.js';
+import type { Rule } from '../lib/detection/rule.js';
 
 /**
  * trailwatch's own resources are named `trailwatch-<stage>-...` (the stack, its functions, and the
- * EventBridge rules, see lib/infra/eventbridge.ts). Calls that stop events reaching `detect`:
+ * EventBridge rules, see infra/eventbridge.ts). Calls that stop events reaching `detect`:
  * - EventBridge: DisableRule, DeleteRule, RemoveTargets, or PutRule with State DISABLED;
  * - Lambda: DeleteFunction, RemovePermission (EventBridge may no longer invoke it), and
  *   PutFunctionConcurrency to 0 (every invocation throttled);

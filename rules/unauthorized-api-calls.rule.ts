@@ -1,6 +1,6 @@
 import { actorOf, byAwsService, errorCodeOf, isDenied, principalName } from '../lib/cloudtrail/identity.js';
 import { DETAIL_TYPES } from '../lib/cloudtrail/types.js';
-import type { Rule } from '../lib/rule.js';
+import type { Rule } from '../lib/detection/rule.js';
 
 /**
  * CIS 4.1 as a burst: one denied call is a missing permission, twenty in ten minutes by one principal

@@ -1,6 +1,6 @@
 import { actorOf, errorCodeOf, fieldOf, requestParam, requestValue } from '../lib/cloudtrail/identity.js';
 import { DETAIL_TYPES, type CloudTrailRecord } from '../lib/cloudtrail/types.js';
-import type { Rule } from '../lib/rule.js';
+import type { Rule } from '../lib/detection/rule.js';
 
 /**
  * EC2 logs this request in its XML-derived shape: `DeleteFlowLogsRequest.FlowLogId` is

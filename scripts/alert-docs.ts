@@ -8,13 +8,13 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Alert } from '../lib/alert/alert.js';
-import { emailBody, subjectOf } from '../lib/alert/format.js';
-import { slackMessage } from '../lib/alert/slack.js';
+import { emailBody, subjectOf } from '../lib/alert/email.js';
+import { slackMessage } from '../lib/alert/slack-blocks.js';
 import type { TrailEvent } from '../lib/cloudtrail/types.js';
-import { createDetector } from '../lib/detector.js';
-import { flushDue } from '../lib/followups.js';
-import { createIncidentPolicy } from '../lib/incidents.js';
-import type { Rule } from '../lib/rule.js';
+import { createDetector } from '../lib/detection/pipeline.js';
+import { flushDue } from '../lib/handlers/flush.js';
+import { createIncidentPolicy } from '../lib/incidents/policy.js';
+import type { Rule } from '../lib/detection/rule.js';
 import { createEmbeddedStore } from '../lib/state/embedded-store.js';
 
 /** Alerts in the docs say "detected 4 min after the API call", as a deployed stack would. */

@@ -8,8 +8,8 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { groupKeyOf } from '../lib/engine.js';
-import { SEVERITIES, type Rule, type Severity } from '../lib/rule.js';
+import { groupKeyOf } from '../lib/detection/evaluate.js';
+import { SEVERITIES, type Rule, type Severity } from '../lib/detection/rule.js';
 import { rules } from '../rules/index.js';
 import { allCases, type LoadedCase } from '../test/support/rule-cases.js';
 

@@ -1,4 +1,4 @@
-import type { Detail, RuleStatus, Severity } from '../rule.js';
+import type { Detail, RuleStatus, Severity } from '../detection/rule.js';
 
 /**
  * An alert as data. Formatting (email text, SNS subject, Slack blocks) and sending are separate

@@ -1,10 +1,10 @@
 import type { TrailEvent } from '../cloudtrail/types.js';
 import { actorOf, errorCodeOf } from '../cloudtrail/identity.js';
 import { eventIdOf, eventTimeOf } from '../cloudtrail/envelope.js';
-import type { Detail, GroupKey, Rule } from '../rule.js';
+import type { Detail, GroupKey, Rule } from '../detection/rule.js';
 import type { Actor, Alert } from './alert.js';
-import { snsMessage } from './format.js';
-import { oneLine } from './text.js';
+import { snsMessage } from './email.js';
+import { oneLine } from '../untrusted/text.js';
 
 /**
  * The one alert builder. First alerts (`buildAlert`), burst alerts (`buildAlert` with a threshold
@@ -28,7 +28,7 @@ export interface AlertContext {
   lastEventTime?: number;
 }
 
-/** What a follow-up reports about an incident: read from state by `lib/followups.ts`. */
+/** What a follow-up reports about an incident: read from state by `lib/handlers/flush.ts`. */
 export interface FollowUpInput {
   /** The event that opened the incident (and alerted): the follow-up's id derives from it. */
   openerEventId: string;
@@ -39,7 +39,7 @@ export interface FollowUpInput {
   eventName: string;
   actor: Pick<Actor, 'type' | 'name' | 'arn'>;
   group: Record<string, string>;
-  /** How many matches the follow-up stands for (the counting is lib/followups.ts's job). */
+  /** How many matches the follow-up stands for (the counting is lib/handlers/flush.ts's job). */
   count: number;
   /** Event-time span of every counted event (ms). */
   first: number;
@@ -111,7 +111,7 @@ export function buildAlert(rule: Rule, event: TrailEvent, ctx: AlertContext): Al
     references: rule.references,
     mitre: rule.mitre,
   };
-  // Insight events have no caller: the alert names what is unusual instead (lib/alert/format.ts).
+  // Insight events have no caller: the alert names what is unusual instead (lib/alert/email.ts).
   if (insight) alert.insight = { state: String(insight.state ?? '?'), type: String(insight.insightType ?? '?') };
   const accountName = ctx.accountNames?.[event.account];
   if (accountName) alert.accountName = accountName;

@@ -1,13 +1,13 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { emailBody, subjectOf } from '../alert/format.js';
+import { emailBody, subjectOf } from '../alert/email.js';
 import type { Alert } from '../alert/alert.js';
 import { parseRuleTuning } from '../config/tuning.js';
 import { ruleToAthenaSql } from '../hunt/athena-sql.js';
 import { renderReport, ReportBuilder } from '../replay/report.js';
 import { runReplay, type ReplaySummary } from '../replay/run.js';
 import { listInputFiles } from '../replay/sources.js';
-import type { Rule } from '../rule.js';
+import type { Rule } from '../detection/rule.js';
 
 /** What the CLI writes to; tests pass buffers. */
 export interface Io {

@@ -1,5 +1,5 @@
 import { ALL_DETAIL_TYPES, DETAIL_TYPES, type TrailEvent } from './types.js';
-import { isObject } from '../json.js';
+import { isObject } from '../untrusted/json.js';
 
 /** An event we refuse to evaluate. Logged once and counted; never retried (it would fail again). */
 export class MalformedEventError extends Error {

@@ -1,5 +1,5 @@
 import type { Actor } from '../alert/alert.js';
-import { oneLine } from '../alert/text.js';
+import { oneLine } from '../untrusted/text.js';
 import type { CloudTrailRecord, Json, JsonObject, TrailEvent, UserIdentity } from './types.js';
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);

@@ -1,7 +1,7 @@
-import type { Detail } from '../rule.js';
+import type { Detail } from '../detection/rule.js';
 import { actorOf, ec2Items } from './identity.js';
 import { DETAIL_TYPES, type CloudTrailRecord } from './types.js';
-import { isObject } from '../json.js';
+import { isObject } from '../untrusted/json.js';
 
 /**
  * Reading what a security group or network ACL change lets in, from the request as CloudTrail logs

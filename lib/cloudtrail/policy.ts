@@ -1,5 +1,5 @@
 import type { CloudTrailRecord } from './types.js';
-import { isObject as isRecord } from '../json.js';
+import { isObject as isRecord } from '../untrusted/json.js';
 
 /**
  * IAM policy documents as CloudTrail logs them: a JSON string in requestParameters, URL-encoded JSON in

@@ -1,9 +1,9 @@
-import type { RuleTuning } from '../incidents.js';
-import { SEVERITIES, type Rule, type RuleStatus, type Severity } from '../rule.js';
-import { ALLOW_FIELDS, allowFieldPattern, type AllowEntry } from '../suppress.js';
+import type { RuleTuning } from '../incidents/policy.js';
+import { SEVERITIES, type Rule, type RuleStatus, type Severity } from '../detection/rule.js';
+import { ALLOW_FIELDS, allowFieldPattern, type AllowEntry } from '../detection/suppress.js';
 import { compilePattern } from '../eventbridge/pattern.js';
 import { ConfigurationError } from './env.js';
-import { isObject } from '../json.js';
+import { isObject } from '../untrusted/json.js';
 
 /*
  * Checked by hand rather than with a schema library: it is a few fields, and keeping zod out of the

@@ -9,7 +9,7 @@
  * inside JSON arrays, JSON nulls, non-ASCII case folding).
  */
 import { parsePattern } from '../eventbridge/pattern/tree.js';
-import type { Rule } from '../rule.js';
+import type { Rule } from '../detection/rule.js';
 import { Caveats } from './cloudtrail-table.js';
 import { treeCond } from './pattern-to-sql.js';
 import { and, atom, isoSeconds, quoteIdentifier, render, sqlString, type Cond } from './sql.js';

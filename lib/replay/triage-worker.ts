@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { compileRules } from '../engine.js';
-import type { Rule } from '../rule.js';
+import { compileRules } from '../detection/evaluate.js';
+import type { Rule } from '../detection/rule.js';
 import { readSourceBatches } from './sources.js';
 import { triage } from './triage.js';
 import type { WorkerRequest, WorkerResponse, WorkerSetup } from './pool.js';

@@ -1,7 +1,7 @@
 import { eventTimeOf, MalformedEventError, parseTime, parseTrailEvent } from '../cloudtrail/envelope.js';
 import type { TrailEvent } from '../cloudtrail/types.js';
 import { asEnvelope } from '../cloudtrail/wrap.js';
-import { evaluate, type CompiledRule } from '../engine.js';
+import { evaluate, type CompiledRule } from '../detection/evaluate.js';
 import type { SourceItem } from './sources.js';
 
 /**

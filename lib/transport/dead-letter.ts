@@ -1,9 +1,9 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Alert } from '../alert/alert.js';
-import { emailBody, subjectOf } from '../alert/format.js';
+import { emailBody, subjectOf } from '../alert/email.js';
 import { DeliveryError } from './transport.js';
 
-/** Where a follow-up goes when it could not be delivered after its attempts (lib/followups.ts). */
+/** Where a follow-up goes when it could not be delivered after its attempts (lib/handlers/flush.ts). */
 export interface DeadLetterQueue {
   readonly name: string;
   send(alert: Alert, reason: string, attempts: number): Promise<void>;

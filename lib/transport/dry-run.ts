@@ -1,5 +1,5 @@
 import type { Alert } from '../alert/alert.js';
-import { emailBody, subjectOf } from '../alert/format.js';
+import { emailBody, subjectOf } from '../alert/email.js';
 import type { Transport } from './transport.js';
 
 /** Prints what would be sent. Used by invoke local and replay when no topic is reachable. */

@@ -1,6 +1,6 @@
 import type { Alert } from '../alert/alert.js';
-import { slackMessage } from '../alert/slack.js';
-import { oneLine } from '../alert/text.js';
+import { slackMessage } from '../alert/slack-blocks.js';
+import { oneLine } from '../untrusted/text.js';
 import { DeliveryError, type Transport } from './transport.js';
 
 export interface SlackTransportOptions {

@@ -1,6 +1,6 @@
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { Alert } from '../alert/alert.js';
-import { messageAttributes, snsMessage, subjectOf } from '../alert/format.js';
+import { messageAttributes, snsMessage, subjectOf } from '../alert/email.js';
 import { DeliveryError, type Transport } from './transport.js';
 
 export { snsMessage };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { emailBody, messageAttributes, SUBJECT_MAX, subjectOf, latencyWords } from '../../lib/alert/format.js';
-import { humanDuration, oneLine, truncate } from '../../lib/alert/text.js';
+import { emailBody, messageAttributes, SUBJECT_MAX, subjectOf, latencyWords } from '../../lib/alert/email.js';
+import { humanDuration, oneLine, truncate } from '../../lib/untrusted/text.js';
 import type { Alert } from '../../lib/alert/alert.js';
 import { alertFixture } from '../support/alert-fixture.js';
 

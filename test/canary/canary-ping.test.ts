@@ -1,7 +1,7 @@
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CanaryError, pingCanary } from '../../lib/canary/ping.js';
+import { CanaryError, pingCanary } from '../../lib/handlers/canary.js';
 import { lambdaContext } from '../support/lambda-context.js';
 import { startFakeSsm, type FakeSsm } from './fake-ssm.js';
 

@@ -2,7 +2,7 @@
 // serverless.test.ts so the service is packaged once (parallel packagings would share .esbuild/).
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { describe, expect, it, vi } from 'vitest';
-import { canaryPattern } from '../../lib/infra/health.js';
+import { canaryPattern } from '../../infra/health.js';
 
 type Resource = { Type: string; Properties: Record<string, unknown>; DependsOn?: string[] };
 export type Template = { Resources: Record<string, Resource> };

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { rules } from '../../rules/index.js';
 import { parseDeployConfig } from '../../infra/config.js';
-import { functionLogicalId, functionRoleArn, healthResources, type HealthOptions } from '../../lib/infra/health.js';
+import { functionLogicalId, functionRoleArn, healthResources, type HealthOptions } from '../../infra/health.js';
 
 // The Serverless Framework's own naming, as the oracle for the logical ids alarms refer to.
 const naming = createRequire(import.meta.url)('osls/lib/plugins/aws/lib/naming.js') as { getLambdaLogicalId(key: string): string };

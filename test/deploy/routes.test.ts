@@ -2,8 +2,8 @@ import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { asEnvelope } from '../../lib/cloudtrail/wrap.js';
 import { compilePattern, MAX_PATTERN_LENGTH } from '../../lib/eventbridge/pattern.js';
-import { routesFor } from '../../lib/infra/eventbridge.js';
-import type { Rule } from '../../lib/rule.js';
+import { routesFor } from '../../infra/eventbridge.js';
+import type { Rule } from '../../lib/detection/rule.js';
 import { rules } from '../../rules/index.js';
 import { allCases, loadSample, SAMPLES_DIR } from '../support/rule-cases.js';
 

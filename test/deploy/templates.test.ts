@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DETAIL_TYPES } from '../../lib/cloudtrail/types.js';
 import { matchesPattern } from '../../lib/eventbridge/pattern.js';
-import { functionPolicyBytes, MAX_FUNCTION_POLICY_BYTES, routesFor } from '../../lib/infra/eventbridge.js';
+import { functionPolicyBytes, MAX_FUNCTION_POLICY_BYTES, routesFor } from '../../infra/eventbridge.js';
 import { rules } from '../../rules/index.js';
 import { parseDeployConfig } from '../../infra/config.js';
 import { companionTemplates, generatedResources } from '../../infra/stack.js';
@@ -316,7 +316,7 @@ async function cfnLint(files: string[]): Promise<Array<{ file: string; rule: str
 
 describe('an event forwarded from a member account', () => {
   it('alerts in the home region naming the source account by its configured name', async () => {
-    const { runtimeFromEnv } = await import('../../lib/runtime.js');
+    const { runtimeFromEnv } = await import('../../lib/handlers/runtime.js');
     const { settings } = await import('../../infra/stack.js');
     const { parseDeployConfig } = await import('../../infra/config.js');
     const config = parseDeployConfig("region: ap-northeast-2\naccounts: { '210987654321': staging }\n", 'trailwatch.prod.yml', { rules });

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../../lib/alert/alert.js';
 import { parseRuleTuning } from '../../lib/config/tuning.js';
-import { SEVERITIES } from '../../lib/rule.js';
+import { SEVERITIES } from '../../lib/detection/rule.js';
 import { runReplay, type ReplaySummary } from '../../lib/replay/run.js';
 import { rules } from '../../rules/index.js';
 import { FIXTURES_DIR } from '../support/rule-cases.js';

@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { parseDeployConfig } from '../../infra/config.js';
 import { generatedResources } from '../../infra/stack.js';
 import { ALL_DETAIL_TYPES, DETAIL_TYPES } from '../../lib/cloudtrail/types.js';
-import { functionPolicyBytes, MAX_FUNCTION_POLICY_BYTES, MAX_RULES, routesFor } from '../../lib/infra/eventbridge.js';
-import type { Rule } from '../../lib/rule.js';
+import { functionPolicyBytes, MAX_FUNCTION_POLICY_BYTES, MAX_RULES, routesFor } from '../../infra/eventbridge.js';
+import type { Rule } from '../../lib/detection/rule.js';
 import { rules } from '../../rules/index.js';
 import { RULES_DIR } from '../support/rule-cases.js';
 

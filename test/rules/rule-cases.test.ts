@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { asEnvelope } from '../../lib/cloudtrail/wrap.js';
-import { compileRules, evaluate } from '../../lib/engine.js';
+import { compileRules, evaluate } from '../../lib/detection/evaluate.js';
 import { MAX_PATTERN_LENGTH } from '../../lib/eventbridge/pattern.js';
-import { SEVERITIES } from '../../lib/rule.js';
+import { SEVERITIES } from '../../lib/detection/rule.js';
 import { rules } from '../../rules/index.js';
 import { allCases, caseFiles, loadCases, loadSample, RULES_DIR, SAMPLES_DIR } from '../support/rule-cases.js';
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../lib/alert/alert.js';
-import { escapeMrkdwn, fitEncoded, SLACK_LIMITS, slackMessage } from '../../lib/alert/slack.js';
+import { escapeMrkdwn, fitEncoded, SLACK_LIMITS, slackMessage } from '../../lib/alert/slack-blocks.js';
 import { alertFixture } from '../support/alert-fixture.js';
 
 interface TextObject {

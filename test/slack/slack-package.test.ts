@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { slackFilterPolicy, slackSubscriptionResources } from '../../lib/infra/slack.js';
+import { slackFilterPolicy, slackSubscriptionResources } from '../../infra/slack.js';
 import { serverless } from '../deploy/serverless.js';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../lib/config/env.js';
-import { parseSlackRoutes, routedTransport, routesFor, type SlackRoute } from '../../lib/slack-routes.js';
+import { parseSlackRoutes, routedTransport, routesFor, type SlackRoute } from '../../lib/transport/slack-routes.js';
 import { DeliveryError, type Transport } from '../../lib/transport/transport.js';
 import { alertFixture } from '../support/alert-fixture.js';
 

@@ -6,10 +6,10 @@
 import type { Alert } from '../../lib/alert/alert.js';
 import { asEnvelope } from '../../lib/cloudtrail/wrap.js';
 import type { TrailEvent } from '../../lib/cloudtrail/types.js';
-import { createDetector, type Detector } from '../../lib/detector.js';
-import { flushDue } from '../../lib/followups.js';
-import { handleEvent, type HandleSummary, type Log, type MetricSink } from '../../lib/handle.js';
-import { createIncidentPolicy, type RuleTuning } from '../../lib/incidents.js';
+import { createDetector, type Detector } from '../../lib/detection/pipeline.js';
+import { flushDue } from '../../lib/handlers/flush.js';
+import { handleEvent, type HandleSummary, type Log, type MetricSink } from '../../lib/handlers/detect.js';
+import { createIncidentPolicy, type RuleTuning } from '../../lib/incidents/policy.js';
 import type { Condition, PutResult, StateItem, StateKey, StateStore, UpdateOps } from '../../lib/state/store.js';
 import type { Transport } from '../../lib/transport/transport.js';
 import { rules } from '../../rules/index.js';

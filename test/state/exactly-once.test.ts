@@ -1,5 +1,5 @@
 /**
- * Exactly-once delivery under failure (lib/incidents.ts explains why it holds). For every step of the
+ * Exactly-once delivery under failure (lib/incidents/policy.ts explains why it holds). For every step of the
  * failure-free run, on both stores, the step fails once (refused, applied with its response lost, or
  * the store down for the rest of the attempt); Lambda's retries then deliver the event again. Each run
  * must deliver exactly the failure-free alerts and follow-ups; the only allowed extra is the one the
@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../../lib/alert/alert.js';
 import type { TrailEvent } from '../../lib/cloudtrail/types.js';
-import type { RuleTuning } from '../../lib/incidents.js';
+import type { RuleTuning } from '../../lib/incidents/policy.js';
 import { createDynamoDbStore } from '../../lib/state/dynamodb-store.js';
 import { createEmbeddedStore } from '../../lib/state/embedded-store.js';
 import type { StateStore } from '../../lib/state/store.js';
@@ -28,8 +28,8 @@ import {
   type Clock,
   type FailureMode,
 } from './delivery-harness.js';
-import type { Detector } from '../../lib/detector.js';
-import type { HandleSummary } from '../../lib/handle.js';
+import type { Detector } from '../../lib/detection/pipeline.js';
+import type { HandleSummary } from '../../lib/handlers/detect.js';
 import { startDynalite, type DynaliteHarness } from './dynalite-harness.js';
 
 const T0 = Date.parse('2026-11-20T10:02:00Z');

@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import type { Alert } from '../../lib/alert/alert.js';
-import { CONTINUATION, emailBody } from '../../lib/alert/format.js';
-import { oneLine } from '../../lib/alert/text.js';
+import { CONTINUATION, emailBody } from '../../lib/alert/email.js';
+import { oneLine } from '../../lib/untrusted/text.js';
 
 /** Labels trailwatch writes in an email body (besides each rule's detail labels). */
 const FIXED_LABELS = [

@@ -1,5 +1,5 @@
 import { childPath, fail, indexPath, describe } from './errors.js';
-import { isObject } from '../../json.js';
+import { isObject } from '../../untrusted/json.js';
 import { defineKey, parseField, type EventPattern } from './tree.js';
 
 const hasOwn = Object.prototype.hasOwnProperty;

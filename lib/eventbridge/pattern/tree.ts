@@ -1,4 +1,4 @@
-import { isObject } from '../../json.js';
+import { isObject } from '../../untrusted/json.js';
 import { parseCidr, parseIp, type CidrBlock, type IpAddress } from './cidr.js';
 import { childPath, describe, fail, indexPath, requireString } from './errors.js';
 import { parseNumericRange, requirePatternNumber, type NumericRange } from './numeric.js';

@@ -1,8 +1,8 @@
-import type { Alert } from './alert/alert.js';
-import { ConfigurationError } from './config/env.js';
-import { SEVERITIES, type Severity } from './rule.js';
-import { DeliveryError, type Transport } from './transport/transport.js';
-import { isObject } from './json.js';
+import type { Alert } from '../alert/alert.js';
+import { ConfigurationError } from '../config/env.js';
+import { SEVERITIES, type Severity } from '../detection/rule.js';
+import { DeliveryError, type Transport } from './transport.js';
+import { isObject } from '../untrusted/json.js';
 
 /**
  * One Slack destination: the SSM SecureString holding its webhook URL, the lowest severity it takes

@@ -1,4 +1,4 @@
-import { SEVERITIES, type Severity } from '../rule.js';
+import { SEVERITIES, type Severity } from '../lib/detection/rule.js';
 import type { CfnResource } from './eventbridge.js';
 
 export interface EmailSubscriber {

@@ -1,7 +1,7 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Alert } from '../../lib/alert/alert.js';
-import { alertEntry, OUTPUT_SCHEMA_VERSION, putAlertEvents, type OutputDeps } from '../../lib/eventbridge-output.js';
+import { alertEntry, OUTPUT_SCHEMA_VERSION, putAlertEvents, type OutputDeps } from '../../lib/handlers/output.js';
 import { snsMessage } from '../../lib/transport/sns.js';
 import { alertFixture } from '../support/alert-fixture.js';
 import { startFakeEventBridge, type FakeEventBridge } from './fake-eventbridge.js';

@@ -1,11 +1,11 @@
-import { buildAlert, type AlertContext } from './alert/build.js';
-import type { Alert } from './alert/alert.js';
-import { eventIdOf, eventTimeOf, MalformedEventError, parseTrailEvent } from './cloudtrail/envelope.js';
-import type { TrailEvent } from './cloudtrail/types.js';
-import { compileRules, evaluate, type CompiledRule, type RuleError } from './engine.js';
+import { buildAlert, type AlertContext } from '../alert/build.js';
+import type { Alert } from '../alert/alert.js';
+import { eventIdOf, eventTimeOf, MalformedEventError, parseTrailEvent } from '../cloudtrail/envelope.js';
+import type { TrailEvent } from '../cloudtrail/types.js';
+import { compileRules, evaluate, type CompiledRule, type RuleError } from './evaluate.js';
 import type { Rule } from './rule.js';
 import type { Allowlist, AllowlistHit } from './suppress.js';
-import type { StateKey } from './state/store.js';
+import type { StateKey } from '../state/store.js';
 
 /** Proof that an alert's decision is recorded and owed: confirm it once delivered, release it on failure. */
 export interface Receipt {
@@ -40,7 +40,7 @@ export interface MatchContext {
 /** Builds the alert for a match; the policy calls it when it decides to alert. */
 export type BuildAlert = (context: Partial<AlertContext>) => Alert;
 
-/** The state port as the detector sees it: `lib/incidents.ts` implements it over a StateStore. */
+/** The state port as the detector sees it: `lib/incidents/policy.ts` implements it over a StateStore. */
 export interface IncidentPolicy {
   decide(rule: Rule, event: TrailEvent, ctx: MatchContext, build: BuildAlert): Promise<Decision>;
   /** The alert was delivered: a redelivery of its event must not send it again. */
@@ -92,7 +92,7 @@ export interface DetectorOptions {
   observeEventTime?: (eventMs: number) => void;
   accountNames?: Readonly<Record<string, string>>;
   allowedLatenessMs?: number;
-  /** Per-deployment allowlists (lib/suppress.ts): allowed matches are reported, never decided. */
+  /** Per-deployment allowlists (lib/detection/suppress.ts): allowed matches are reported, never decided. */
   allowlist?: Allowlist;
 }
 

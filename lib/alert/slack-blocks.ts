@@ -1,7 +1,7 @@
 import type { Alert } from './alert.js';
-import { headline, insightWords, latencyWords } from './format.js';
+import { headline, insightWords, latencyWords } from './email.js';
 import { nextStepsOf } from './next-steps.js';
-import { oneLine } from './text.js';
+import { oneLine } from '../untrusted/text.js';
 
 /**
  * Block Kit limits (Slack's Block Kit reference: header 150, section text 3,000, 10 fields of 2,000,

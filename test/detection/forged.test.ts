@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { handleEvent } from '../../lib/handle.js';
+import { handleEvent } from '../../lib/handlers/detect.js';
 import { createEmbeddedStore } from '../../lib/state/embedded-store.js';
 import { FlakyTransport, makeDetector, RecordingMetrics, sampleAt, silentLog } from '../state/delivery-harness.js';
 

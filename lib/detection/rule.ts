@@ -1,5 +1,5 @@
-import type { CloudTrailRecord, TrailEvent } from './cloudtrail/types.js';
-import type { EventPattern } from './eventbridge/pattern.js';
+import type { CloudTrailRecord, TrailEvent } from '../cloudtrail/types.js';
+import type { EventPattern } from '../eventbridge/pattern.js';
 
 export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];

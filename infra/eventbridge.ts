@@ -1,5 +1,5 @@
-import { compilePattern, MAX_PATTERN_LENGTH, type EventPattern } from '../eventbridge/pattern.js';
-import type { Rule } from '../rule.js';
+import { compilePattern, MAX_PATTERN_LENGTH, type EventPattern } from '../lib/eventbridge/pattern.js';
+import type { Rule } from '../lib/detection/rule.js';
 
 /** What CloudFormation needs, no more: one rule per detection, and the permission for it to invoke detect. */
 export type CfnResource = {

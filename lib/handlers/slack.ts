@@ -1,8 +1,8 @@
-import type { Alert } from './alert/alert.js';
-import type { Log, MetricSink } from './handle.js';
-import { SEVERITIES } from './rule.js';
-import { DeliveryError, type Transport } from './transport/transport.js';
-import { isObject } from './json.js';
+import type { Alert } from '../alert/alert.js';
+import type { Log, MetricSink } from './detect.js';
+import { SEVERITIES } from '../detection/rule.js';
+import { DeliveryError, type Transport } from '../transport/transport.js';
+import { isObject } from '../untrusted/json.js';
 
 export interface NotifyDeps {
   transport: Transport;

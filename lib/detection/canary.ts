@@ -1,5 +1,5 @@
-import type { Log, MetricSink } from '../handle.js';
-import { isObject as isRecord } from '../json.js';
+import type { Log, MetricSink } from '../handlers/detect.js';
+import { isObject as isRecord } from '../untrusted/json.js';
 
 /**
  * The canary's write, as CloudTrail records it: `ssm:AddTagsToResource` on the stack's own canary

@@ -1,5 +1,5 @@
-import type { TrailEvent } from './cloudtrail/types.js';
-import { compilePattern, InvalidPatternError, type CompiledPattern, type EventPattern } from './eventbridge/pattern.js';
+import type { TrailEvent } from '../cloudtrail/types.js';
+import { compilePattern, InvalidPatternError, type CompiledPattern, type EventPattern } from '../eventbridge/pattern.js';
 import type { Rule } from './rule.js';
 
 /**

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import type { Alert } from './alert/alert.js';
-import type { AlertContext } from './alert/build.js';
-import type { TrailEvent } from './cloudtrail/types.js';
-import { actorOf } from './cloudtrail/identity.js';
-import type { Decision, IncidentPolicy, MatchContext, Receipt } from './detector.js';
-import { groupKeyOf } from './engine.js';
-import type { GroupKey, Rule } from './rule.js';
-import type { StateItem, StateKey, StateStore } from './state/store.js';
+import type { Alert } from '../alert/alert.js';
+import type { AlertContext } from '../alert/build.js';
+import type { TrailEvent } from '../cloudtrail/types.js';
+import { actorOf } from '../cloudtrail/identity.js';
+import type { Decision, IncidentPolicy, MatchContext, Receipt } from '../detection/pipeline.js';
+import { groupKeyOf } from '../detection/evaluate.js';
+import type { GroupKey, Rule } from '../detection/rule.js';
+import type { StateItem, StateKey, StateStore } from '../state/store.js';
 
 /**
  * Latency-aware state over the StateStore port. All times are the events' own (CloudTrail eventTime),
@@ -20,7 +20,7 @@ import type { StateItem, StateKey, StateStore } from './state/store.js';
  * - `inc#<rule>#<group>` / `current`: the latest incident (start, end, opener, how many its alert
  *   reported). Matches before its end are counted into it, not sent.
  * - `due#<5-min bucket>` / `<rule>#<group>#<start>`: when the incident's follow-up is due (end + allowed
- *   lateness), read by the scheduled flush (lib/followups.ts).
+ *   lateness), read by the scheduled flush (lib/handlers/flush.ts).
  *
  * Claim attributes: `t` event time, `id` the event id (bounded), `lease` (epoch ms) while an attempt
  * holds the claim, `d` the decision once made, `inc` the start of the incident the match is counted in

@@ -1,8 +1,8 @@
 import type { EventBridgeClient, PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import type { Alert } from './alert/alert.js';
-import type { Log, MetricSink } from './handle.js';
-import { parseAlert, snsItems } from './slack-notify.js';
-import { DeliveryError } from './transport/transport.js';
+import type { Alert } from '../alert/alert.js';
+import type { Log, MetricSink } from './detect.js';
+import { parseAlert, snsItems } from './slack.js';
+import { DeliveryError } from '../transport/transport.js';
 
 /** The contract with subscribers (docs/eventbridge-output.md): bump the major on any breaking change. */
 export const OUTPUT_SOURCE = 'trailwatch';

@@ -1,7 +1,7 @@
-import type { Alert } from './alert/alert.js';
-import type { Detector, DetectResult, Receipt } from './detector.js';
-import { ClaimInFlightError } from './incidents.js';
-import type { Transport } from './transport/transport.js';
+import type { Alert } from '../alert/alert.js';
+import type { Detector, DetectResult, Receipt } from '../detection/pipeline.js';
+import { ClaimInFlightError } from '../incidents/policy.js';
+import type { Transport } from '../transport/transport.js';
 
 /** The slice of Powertools Logger and Metrics the handler uses (tests pass recording fakes or the real ones). */
 export interface Log {

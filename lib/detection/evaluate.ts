@@ -1,7 +1,7 @@
-import { DETAIL_TYPES, type CloudTrailRecord, type TrailEvent } from './cloudtrail/types.js';
-import { compilePattern, type CompiledPattern } from './eventbridge/pattern.js';
+import { DETAIL_TYPES, type CloudTrailRecord, type TrailEvent } from '../cloudtrail/types.js';
+import { compilePattern, type CompiledPattern } from '../eventbridge/pattern.js';
 import type { GroupKey, Rule } from './rule.js';
-import { principalName } from './cloudtrail/identity.js';
+import { principalName } from '../cloudtrail/identity.js';
 
 export interface CompiledRule {
   rule: Rule;

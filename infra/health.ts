@@ -1,4 +1,4 @@
-import { CANARY_CALL } from '../canary/recognize.js';
+import { CANARY_CALL } from '../lib/detection/canary.js';
 import { ruleNamePrefix, type CfnResource } from './eventbridge.js';
 
 /**
@@ -264,7 +264,7 @@ function canaryResources(opts: HealthOptions): Record<string, CfnResource> {
   };
 }
 
-/** What the canary EventBridge rule matches; the detector re-checks it all (lib/canary/recognize.ts). */
+/** What the canary EventBridge rule matches; the detector re-checks it all (lib/detection/canary.ts). */
 export function canaryPattern(canary: Pick<CanaryOptions, 'parameterName' | 'roleName'>): Record<string, unknown> {
   return {
     source: [CANARY_CALL.source],

@@ -1,6 +1,6 @@
 import type { Alert } from './alert.js';
 import { nextStepsOf } from './next-steps.js';
-import { asciiOnly, humanDuration, oneLine, truncate } from './text.js';
+import { asciiOnly, humanDuration, oneLine, truncate } from '../untrusted/text.js';
 
 /** SNS: "under 100 characters", no line breaks or control characters; older docs also say ASCII. */
 export const SUBJECT_MAX = 99;

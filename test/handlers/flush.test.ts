@@ -2,14 +2,14 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../../lib/alert/alert.js';
 import type { TrailEvent } from '../../lib/cloudtrail/types.js';
-import { createDetector } from '../../lib/detector.js';
-import { DEFAULT_BACKOFF_MS, DEFAULT_MAX_ATTEMPTS, flushDue, type FlushOptions } from '../../lib/followups.js';
-import { createIncidentPolicy, type RuleTuning } from '../../lib/incidents.js';
+import { createDetector } from '../../lib/detection/pipeline.js';
+import { DEFAULT_BACKOFF_MS, DEFAULT_MAX_ATTEMPTS, flushDue, type FlushOptions } from '../../lib/handlers/flush.js';
+import { createIncidentPolicy, type RuleTuning } from '../../lib/incidents/policy.js';
 import { createDynamoDbStore } from '../../lib/state/dynamodb-store.js';
 import { createEmbeddedStore } from '../../lib/state/embedded-store.js';
 import type { StateStore } from '../../lib/state/store.js';
 import { rules } from '../../rules/index.js';
-import { startDynalite, type DynaliteHarness } from './dynalite-harness.js';
+import { startDynalite, type DynaliteHarness } from '../state/dynalite-harness.js';
 
 const MIN = 60_000;
 const LATENESS = 30 * MIN;

@@ -1,11 +1,11 @@
-import { ConfigurationError, numberEnv, optionalEnv, parseAccountNames } from './config/env.js';
-import { applyTuning, parseRuleTuning } from './config/tuning.js';
-import { createDetector, createWatermarkClock, type Detector } from './detector.js';
-import { createIncidentPolicy } from './incidents.js';
-import type { Rule } from './rule.js';
-import { stateStoreFromEnv } from './state/from-env.js';
-import type { StateStore } from './state/store.js';
-import { createAllowlist } from './suppress.js';
+import { ConfigurationError, numberEnv, optionalEnv, parseAccountNames } from '../config/env.js';
+import { applyTuning, parseRuleTuning } from '../config/tuning.js';
+import { createDetector, createWatermarkClock, type Detector } from '../detection/pipeline.js';
+import { createIncidentPolicy } from '../incidents/policy.js';
+import type { Rule } from '../detection/rule.js';
+import { stateStoreFromEnv } from '../state/from-env.js';
+import type { StateStore } from '../state/store.js';
+import { createAllowlist } from '../detection/suppress.js';
 
 export interface Runtime {
   detector: Detector;

@@ -1,10 +1,10 @@
-import type { Alert } from './alert/alert.js';
-import { buildFollowUp, type FollowUpInput } from './alert/build.js';
-import { oneLine } from './alert/text.js';
-import { MAX_FUTURE_SKEW_MS } from './detector.js';
-import { BUCKET_MS, bucketOf, claimPk, countedIn, iso } from './incidents.js';
-import type { Rule } from './rule.js';
-import type { StateItem, StateStore } from './state/store.js';
+import type { Alert } from '../alert/alert.js';
+import { buildFollowUp, type FollowUpInput } from '../alert/build.js';
+import { oneLine } from '../untrusted/text.js';
+import { MAX_FUTURE_SKEW_MS } from '../detection/pipeline.js';
+import { BUCKET_MS, bucketOf, claimPk, countedIn, iso } from '../incidents/policy.js';
+import type { Rule } from '../detection/rule.js';
+import type { StateItem, StateStore } from '../state/store.js';
 
 /**
  * Follow-up summaries: when an incident's period has closed (plus the allowed lateness, so late

@@ -1,5 +1,5 @@
-import type { SlackRoute } from '../slack-routes.js';
-import { SEVERITIES } from '../rule.js';
+import type { SlackRoute } from '../lib/transport/slack-routes.js';
+import { SEVERITIES } from '../lib/detection/rule.js';
 import type { CfnResource } from './eventbridge.js';
 import { severitiesFrom } from './subscriptions.js';
 
