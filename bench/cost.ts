@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { asEnvelope } from '../lib/cloudtrail/wrap.js';
 import { compileRules, evaluate } from '../lib/detection/evaluate.js';
 import { runReplay } from '../lib/replay/run.js';
-import { readSourceBatches } from '../lib/replay/sources.js';
+import { readSourceBatches } from '../lib/replay/sources/read.js';
 import type { StoreCallCounts } from '../lib/state/store.js';
 import { rules } from '../rules/index.js';
 import { measureStateCost } from './state-cost.js';

@@ -3,7 +3,7 @@
  * went, by source module: our files (from esbuild's `// lib/...ts` markers in the unminified
  * bundle), npm packages, Node internals, and V8's own buckets (garbage collector, idle = waiting for
  * I/O or zlib on the thread pool). Builtins called from JS (JSON.parse, crypto.hash) count towards
- * the calling function, so JSON.parse shows up under lib/replay/sources.ts.
+ * the calling function, so JSON.parse shows up under lib/replay/sources/parse.ts.
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';

@@ -21,7 +21,7 @@ import { gunzipSync } from 'node:zlib';
 import { parseTrailEvent } from '../lib/cloudtrail/envelope.js';
 import type { TrailEvent } from '../lib/cloudtrail/types.js';
 import { asEnvelope } from '../lib/cloudtrail/wrap.js';
-import { createDetector } from '../lib/detection/pipeline.js';
+import { createDetector } from '../lib/handlers/pipeline.js';
 import { compileRules, evaluate } from '../lib/detection/evaluate.js';
 import { rules } from '../rules/index.js';
 import { DEFAULT_LOGS_DIR, REPO_DIR, RESULTS_DIR, fmtInt, listLogFiles, machineInfo, readManifest, type MachineInfo } from './common.js';

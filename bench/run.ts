@@ -67,7 +67,7 @@ const readJson = <T>(name: string): T => JSON.parse(readFileSync(path.join(RESUL
 const GLOSS: Record<string, string> = {
   '(garbage collector)': 'garbage collection',
   '(idle)': 'the main thread idle, waiting for file reads and gunzip on the thread pool',
-  'lib/replay/sources.ts': 'lib/replay/sources.ts (mostly the JSON.parse the baseline pays too)',
+  'lib/replay/sources/parse.ts': 'lib/replay/sources/parse.ts (mostly the JSON.parse the baseline pays too)',
   'npm: zod': 'zod (envelope and tuning schemas)',
   'node: buffer': 'Buffer decoding (utf8 toString)',
   'node: zlib': 'zlib bindings',

@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { asEnvelope } from '../lib/cloudtrail/wrap.js';
-import { createDetector } from '../lib/detection/pipeline.js';
+import { createDetector } from '../lib/handlers/pipeline.js';
 import { flushDue } from '../lib/handlers/flush.js';
 import { createIncidentPolicy } from '../lib/incidents/policy.js';
 import { createEmbeddedStore } from '../lib/state/embedded-store.js';

@@ -12,7 +12,7 @@ const ssm = new SSMClient({});
 
 /**
  * Every 5 minutes: a management write that must come back through CloudTrail, EventBridge and the
- * detect function (lib/detection/canary.ts). Its silence alarm fires when it does not.
+ * detect function (lib/handlers/canary-event.ts). Its silence alarm fires when it does not.
  */
 export const handler = middy<unknown, { parameterName: string; taggedAt: string }, Error, Context>()
   .use(injectLambdaContext(logger, { resetKeys: true }))

@@ -4,7 +4,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Context } from 'aws-lambda';
-import { canaryFromEnv, handleCanary, type CanarySummary } from '../lib/detection/canary.js';
+import { canaryFromEnv, handleCanary, type CanarySummary } from '../lib/handlers/canary-event.js';
 import { handleEvent, type HandleSummary, type MetricSink } from '../lib/handlers/detect.js';
 import { runtimeFromEnv } from '../lib/handlers/runtime.js';
 import { chooseTransport } from '../lib/transport/choose.js';

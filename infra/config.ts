@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, isAbsolute, join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { parseRuleTuning } from '../lib/config/tuning.js';
+import { parseRuleTuning } from '../lib/detection/tuning.js';
 import { SEVERITIES, type Rule } from '../lib/detection/rule.js';
 
 export class ConfigFileError extends Error {
@@ -60,7 +60,7 @@ const schema = z.strictObject({
     )
     .default({}),
   allowedLatenessMinutes: z.number().int().min(0).max(1440).default(30),
-  /** Per-rule settings, checked by the rule framework's own parser (lib/config/tuning.ts). */
+  /** Per-rule settings, checked by the rule framework's own parser (lib/detection/tuning.ts). */
   rules: z.record(z.string(), z.unknown()).default({}),
   forwarder: z
     .strictObject({

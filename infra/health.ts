@@ -1,4 +1,4 @@
-import { CANARY_CALL } from '../lib/detection/canary.js';
+import { CANARY_CALL } from '../lib/handlers/canary-event.js';
 import { ruleNamePrefix, type CfnResource } from './eventbridge.js';
 
 /**
@@ -264,7 +264,7 @@ function canaryResources(opts: HealthOptions): Record<string, CfnResource> {
   };
 }
 
-/** What the canary EventBridge rule matches; the detector re-checks it all (lib/detection/canary.ts). */
+/** What the canary EventBridge rule matches; the detector re-checks it all (lib/handlers/canary-event.ts). */
 export function canaryPattern(canary: Pick<CanaryOptions, 'parameterName' | 'roleName'>): Record<string, unknown> {
   return {
     source: [CANARY_CALL.source],

@@ -1,4 +1,4 @@
-import { applyTuning, parseRuleTuning } from '../lib/config/tuning.js';
+import { applyTuning, parseRuleTuning } from '../lib/detection/tuning.js';
 import { eventBridgeResources, type CfnResource } from './eventbridge.js';
 import { healthResources, type FunctionConfig } from './health.js';
 import { slackSubscriptionResources } from './slack.js';

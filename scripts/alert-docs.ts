@@ -11,7 +11,7 @@ import type { Alert } from '../lib/alert/alert.js';
 import { emailBody, subjectOf } from '../lib/alert/email.js';
 import { slackMessage } from '../lib/alert/slack-blocks.js';
 import type { TrailEvent } from '../lib/cloudtrail/types.js';
-import { createDetector } from '../lib/detection/pipeline.js';
+import { createDetector } from '../lib/handlers/pipeline.js';
 import { flushDue } from '../lib/handlers/flush.js';
 import { createIncidentPolicy } from '../lib/incidents/policy.js';
 import type { Rule } from '../lib/detection/rule.js';

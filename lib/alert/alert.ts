@@ -1,4 +1,5 @@
 import type { Detail, RuleStatus, Severity } from '../detection/rule.js';
+import type { Actor } from '../cloudtrail/identity.js';
 
 /**
  * An alert as data. Formatting (email text, SNS subject, Slack blocks) and sending are separate
@@ -51,18 +52,3 @@ export interface Alert {
   mitre: readonly string[];
 }
 
-export interface Actor {
-  /** userIdentity.type, or `Unknown`. */
-  type: string;
-  /** A short human name: `user/alice`, `role/ci-deployer (session bob)`, `root`, `service ec2.amazonaws.com`. */
-  name: string;
-  arn?: string;
-  principalAccount?: string;
-  accessKeyId?: string;
-  sourceIp?: string;
-  userAgent?: string;
-  /** How the call was made: Console, AWS CLI, SDK, Terraform, AWS service, ... */
-  via?: string;
-  mfa?: string;
-  invokedBy?: string;
-}

@@ -2,7 +2,8 @@ import type { TrailEvent } from '../cloudtrail/types.js';
 import { actorOf, errorCodeOf } from '../cloudtrail/identity.js';
 import { eventIdOf, eventTimeOf } from '../cloudtrail/envelope.js';
 import type { Detail, GroupKey, Rule } from '../detection/rule.js';
-import type { Actor, Alert } from './alert.js';
+import type { Alert } from './alert.js';
+import type { Actor } from '../cloudtrail/identity.js';
 import { snsMessage } from './email.js';
 import { oneLine } from '../untrusted/text.js';
 

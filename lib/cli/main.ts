@@ -2,11 +2,11 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { emailBody, subjectOf } from '../alert/email.js';
 import type { Alert } from '../alert/alert.js';
-import { parseRuleTuning } from '../config/tuning.js';
+import { parseRuleTuning } from '../detection/tuning.js';
 import { ruleToAthenaSql } from '../hunt/athena-sql.js';
 import { renderReport, ReportBuilder } from '../replay/report.js';
 import { runReplay, type ReplaySummary } from '../replay/run.js';
-import { listInputFiles } from '../replay/sources.js';
+import { listInputFiles } from '../replay/sources/list.js';
 import type { Rule } from '../detection/rule.js';
 
 /** What the CLI writes to; tests pass buffers. */

@@ -1,6 +1,21 @@
-import type { Actor } from '../alert/alert.js';
 import { oneLine } from '../untrusted/text.js';
 import type { CloudTrailRecord, Json, JsonObject, TrailEvent, UserIdentity } from './types.js';
+
+export interface Actor {
+  /** userIdentity.type, or `Unknown`. */
+  type: string;
+  /** A short human name: `user/alice`, `role/ci-deployer (session bob)`, `root`, `service ec2.amazonaws.com`. */
+  name: string;
+  arn?: string;
+  principalAccount?: string;
+  accessKeyId?: string;
+  sourceIp?: string;
+  userAgent?: string;
+  /** How the call was made: Console, AWS CLI, SDK, Terraform, AWS service, ... */
+  via?: string;
+  mfa?: string;
+  invokedBy?: string;
+}
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 

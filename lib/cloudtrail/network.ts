@@ -1,4 +1,3 @@
-import type { Detail } from '../detection/rule.js';
 import { actorOf, ec2Items } from './identity.js';
 import { DETAIL_TYPES, type CloudTrailRecord } from './types.js';
 import { isObject } from '../untrusted/json.js';
@@ -196,7 +195,7 @@ export function openIngressOf(record: CloudTrailRecord): OpenIngress | undefined
 }
 
 /** Alert details shared by the two "open to the internet" rules: what was opened, on what. */
-export function openIngressDetails(record: CloudTrailRecord): Detail[] {
+export function openIngressDetails(record: CloudTrailRecord): Array<{ label: string; value: string }> {
   const open = openIngressOf(record);
   if (!open) return [];
   return [

@@ -25,6 +25,12 @@ export interface Threshold {
   windowMinutes: number;
 }
 
+/** Per-deployment overrides of a rule's incident settings (RULE_TUNING, trailwatch.<stage>.yml `rules:`). */
+export interface RuleTuning {
+  dedupeMinutes?: number;
+  threshold?: Threshold;
+}
+
 /**
  * What a rule needs from the account to see its events at all, shown in the README's rule table.
  * - `eventCategory`: CloudTrail management events (every trail logs them), data events (a trail must

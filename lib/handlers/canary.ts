@@ -1,5 +1,5 @@
 import { AddTagsToResourceCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import { CANARY_CALL } from '../detection/canary.js';
+import { CANARY_CALL } from './canary-event.js';
 
 export class CanaryError extends Error {
   override readonly name = 'CanaryError';

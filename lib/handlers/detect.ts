@@ -1,5 +1,6 @@
 import type { Alert } from '../alert/alert.js';
-import type { Detector, DetectResult, Receipt } from '../detection/pipeline.js';
+import type { Detector, DetectResult } from './pipeline.js';
+import type { Receipt } from '../incidents/policy.js';
 import { ClaimInFlightError } from '../incidents/policy.js';
 import type { Transport } from '../transport/transport.js';
 

@@ -1,7 +1,7 @@
 import type { Alert } from '../alert/alert.js';
 import { buildFollowUp, type FollowUpInput } from '../alert/build.js';
 import { oneLine } from '../untrusted/text.js';
-import { MAX_FUTURE_SKEW_MS } from '../detection/pipeline.js';
+import { MAX_FUTURE_SKEW_MS } from './pipeline.js';
 import { BUCKET_MS, bucketOf, claimPk, countedIn, iso } from '../incidents/policy.js';
 import type { Rule } from '../detection/rule.js';
 import type { StateItem, StateStore } from '../state/store.js';

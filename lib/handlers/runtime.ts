@@ -1,6 +1,6 @@
 import { ConfigurationError, numberEnv, optionalEnv, parseAccountNames } from '../config/env.js';
-import { applyTuning, parseRuleTuning } from '../config/tuning.js';
-import { createDetector, createWatermarkClock, type Detector } from '../detection/pipeline.js';
+import { applyTuning, parseRuleTuning } from '../detection/tuning.js';
+import { createDetector, createWatermarkClock, type Detector } from './pipeline.js';
 import { createIncidentPolicy } from '../incidents/policy.js';
 import type { Rule } from '../detection/rule.js';
 import { stateStoreFromEnv } from '../state/from-env.js';

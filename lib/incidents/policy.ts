@@ -3,10 +3,56 @@ import type { Alert } from '../alert/alert.js';
 import type { AlertContext } from '../alert/build.js';
 import type { TrailEvent } from '../cloudtrail/types.js';
 import { actorOf } from '../cloudtrail/identity.js';
-import type { Decision, IncidentPolicy, MatchContext, Receipt } from '../detection/pipeline.js';
 import { groupKeyOf } from '../detection/evaluate.js';
-import type { GroupKey, Rule } from '../detection/rule.js';
+import type { GroupKey, Rule, RuleTuning } from '../detection/rule.js';
 import type { StateItem, StateKey, StateStore } from '../state/store.js';
+
+/** Proof that an alert's decision is recorded and owed: confirm it once delivered, release it on failure. */
+export interface Receipt {
+  key: StateKey;
+  lease: number;
+}
+
+/** What the state layer decided for one (rule, event) match. */
+export type Decision =
+  /**
+   * Send this alert now (first of an incident, a completed burst, a stateless rule, or one a failed
+   * attempt decided and did not deliver). With a receipt, the alert is recorded until confirmed.
+   */
+  | { action: 'alert'; alert: Alert; receipt?: Receipt; contended?: boolean }
+  /** Same incident as an alert already sent: counted for the follow-up summary. */
+  | { action: 'suppress' }
+  /** This exact CloudTrail event was seen before (redelivery). */
+  | { action: 'duplicate' }
+  /** Counted towards a threshold that is not reached yet. */
+  | { action: 'pending' };
+
+export interface MatchContext {
+  eventId: string;
+  eventMs: number;
+  now: number;
+  /** The event arrived after the allowed lateness. */
+  late: boolean;
+  /** The event is dated further ahead than clock skew explains: it must not open windows or incidents. */
+  future: boolean;
+}
+
+/** Builds the alert for a match; the policy calls it when it decides to alert. */
+export type BuildAlert = (context: Partial<AlertContext>) => Alert;
+
+/** The state port as the detector sees it: createIncidentPolicy below implements it over a StateStore. */
+export interface IncidentPolicy {
+  decide(rule: Rule, event: TrailEvent, ctx: MatchContext, build: BuildAlert): Promise<Decision>;
+  /** The alert was delivered: a redelivery of its event must not send it again. */
+  confirm?(receipt: Receipt): Promise<void>;
+  /** Delivery failed: let the retry take the recorded alert over without waiting for the lease. */
+  release?(receipt: Receipt): Promise<void>;
+}
+
+/** Every match alerts. Used where no state is configured and by the rule-case tests. */
+export const statelessPolicy: IncidentPolicy = {
+  decide: async (_rule, _event, _ctx, build) => ({ action: 'alert', alert: build({}) }),
+};
 
 /**
  * Latency-aware state over the StateStore port. All times are the events' own (CloudTrail eventTime),
@@ -83,11 +129,6 @@ export interface IncidentOptions {
   dedupeRetentionMs?: number;
   /** Per-rule overrides from deploy parameters (thresholds, windows, periods). */
   overrides?: Readonly<Record<string, RuleTuning>>;
-}
-
-export interface RuleTuning {
-  dedupeMinutes?: number;
-  threshold?: { count: number; windowMinutes: number };
 }
 
 export const iso = (ms: number): string => new Date(ms).toISOString();

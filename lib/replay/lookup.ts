@@ -1,5 +1,5 @@
 import type { CloudTrailClient, LookupEventsCommandOutput } from '@aws-sdk/client-cloudtrail';
-import type { SourceItem } from './sources.js';
+import type { SourceItem } from './sources/parse.js';
 
 /**
  * CloudTrail Event history as a replay source: the 90 days of management events every account keeps

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
-import type { RuleTuningConfig } from '../config/tuning.js';
-import { listInputs, reasonOf } from './sources.js';
+import type { RuleTuningConfig } from '../detection/tuning.js';
+import { listInputs } from './sources/list.js';
+import { reasonOf } from './sources/parse.js';
 import type { Triaged } from './triage.js';
 
 /**

@@ -1,8 +1,8 @@
 import type { Alert } from '../alert/alert.js';
 import { parseTime } from '../cloudtrail/envelope.js';
 import { compileRules } from '../detection/evaluate.js';
-import { applyTuning, type RuleTuningConfig } from '../config/tuning.js';
-import { createDetector, createWatermarkClock, DEFAULT_ALLOWED_LATENESS_MS } from '../detection/pipeline.js';
+import { applyTuning, type RuleTuningConfig } from '../detection/tuning.js';
+import { createDetector, createWatermarkClock, DEFAULT_ALLOWED_LATENESS_MS } from '../handlers/pipeline.js';
 import { flushDue } from '../handlers/flush.js';
 import { BUCKET_MS, createIncidentPolicy } from '../incidents/policy.js';
 import type { Rule } from '../detection/rule.js';
@@ -11,7 +11,8 @@ import type { StoreCallCounts } from '../state/store.js';
 import { createAllowlist } from '../detection/suppress.js';
 import { orderBatchesByEventTime } from './order.js';
 import { triagedFromWorkers } from './pool.js';
-import { readSourceBatches, type SourceItem } from './sources.js';
+import { type SourceItem } from './sources/parse.js';
+import { readSourceBatches } from './sources/read.js';
 import { timeOfTriaged, triage, type Triaged } from './triage.js';
 
 /**

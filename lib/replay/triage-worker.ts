@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { compileRules } from '../detection/evaluate.js';
 import type { Rule } from '../detection/rule.js';
-import { readSourceBatches } from './sources.js';
+import { readSourceBatches } from './sources/read.js';
 import { triage } from './triage.js';
 import type { WorkerRequest, WorkerResponse, WorkerSetup } from './pool.js';
 

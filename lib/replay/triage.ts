@@ -2,7 +2,7 @@ import { eventTimeOf, MalformedEventError, parseTime, parseTrailEvent } from '..
 import type { TrailEvent } from '../cloudtrail/types.js';
 import { asEnvelope } from '../cloudtrail/wrap.js';
 import { evaluate, type CompiledRule } from '../detection/evaluate.js';
-import type { SourceItem } from './sources.js';
+import type { SourceItem } from './sources/parse.js';
 
 /**
  * Replay's first stage: decide, per input item, how much of it the detector needs. Almost every event

@@ -5,7 +5,7 @@ import type { Context } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { asEnvelope } from '../../lib/cloudtrail/wrap.js';
-import { canaryDelayMs, canaryFromEnv, isCanaryEvent } from '../../lib/detection/canary.js';
+import { canaryDelayMs, canaryFromEnv, isCanaryEvent } from '../../lib/handlers/canary-event.js';
 import { lambdaContext } from '../support/lambda-context.js';
 
 const ACCOUNT = '017622104382';

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createDetector } from '../../lib/detection/pipeline.js';
+import { createDetector } from '../../lib/handlers/pipeline.js';
 import { rules } from '../../rules/index.js';
 
 const detector = createDetector({ rules });

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { recordToEnvelope } from '../../lib/cloudtrail/wrap.js';
 import type { TrailEvent } from '../../lib/cloudtrail/types.js';
-import { parseRuleTuning } from '../../lib/config/tuning.js';
-import { createDetector, createWatermarkClock, type IncidentPolicy } from '../../lib/detection/pipeline.js';
+import { parseRuleTuning } from '../../lib/detection/tuning.js';
+import { createDetector, createWatermarkClock } from '../../lib/handlers/pipeline.js';
+import { type IncidentPolicy } from '../../lib/incidents/policy.js';
 import { handleEvent, type Log, type MetricSink } from '../../lib/handlers/detect.js';
 import { createIncidentPolicy } from '../../lib/incidents/policy.js';
 import { createEmbeddedStore } from '../../lib/state/embedded-store.js';

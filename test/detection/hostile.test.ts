@@ -5,7 +5,7 @@ import { buildFollowUp, SNS_MARGIN_BYTES, SNS_MAX_BYTES } from '../../lib/alert/
 import { emailBody, messageAttributes, SUBJECT_MAX, subjectOf } from '../../lib/alert/email.js';
 import { escapeMrkdwn, SLACK_LIMITS, slackMessage } from '../../lib/alert/slack-blocks.js';
 import type { TrailEvent } from '../../lib/cloudtrail/types.js';
-import { createDetector } from '../../lib/detection/pipeline.js';
+import { createDetector } from '../../lib/handlers/pipeline.js';
 import { flushDue } from '../../lib/handlers/flush.js';
 import { createIncidentPolicy } from '../../lib/incidents/policy.js';
 import { createEmbeddedStore } from '../../lib/state/embedded-store.js';

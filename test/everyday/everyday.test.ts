@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../../lib/alert/alert.js';
-import { parseRuleTuning } from '../../lib/config/tuning.js';
+import { parseRuleTuning } from '../../lib/detection/tuning.js';
 import { SEVERITIES } from '../../lib/detection/rule.js';
 import { runReplay, type ReplaySummary } from '../../lib/replay/run.js';
 import { rules } from '../../rules/index.js';

@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../lib/cli/main.js';
 import { createPacer, readLookupBatches } from '../../lib/replay/lookup.js';
 import { runReplay } from '../../lib/replay/run.js';
-import type { SourceItem } from '../../lib/replay/sources.js';
+import type { SourceItem } from '../../lib/replay/sources/parse.js';
 import { loadSample } from '../support/rule-cases.js';
 
 /**

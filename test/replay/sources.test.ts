@@ -7,7 +7,9 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asEnvelope, recordToEnvelope } from '../../lib/cloudtrail/wrap.js';
 import type { CloudTrailRecord } from '../../lib/cloudtrail/types.js';
-import { fileStamp, listInputFiles, readSources, sortInputFiles, type SourceItem } from '../../lib/replay/sources.js';
+import { fileStamp, listInputFiles, sortInputFiles } from '../../lib/replay/sources/list.js';
+import { type SourceItem } from '../../lib/replay/sources/parse.js';
+import { readSources } from '../../lib/replay/sources/read.js';
 
 const SAMPLES = fileURLToPath(new URL('../fixtures/stratus-red-team/', import.meta.url));
 

@@ -6,10 +6,11 @@
 import type { Alert } from '../../lib/alert/alert.js';
 import { asEnvelope } from '../../lib/cloudtrail/wrap.js';
 import type { TrailEvent } from '../../lib/cloudtrail/types.js';
-import { createDetector, type Detector } from '../../lib/detection/pipeline.js';
+import { createDetector, type Detector } from '../../lib/handlers/pipeline.js';
 import { flushDue } from '../../lib/handlers/flush.js';
 import { handleEvent, type HandleSummary, type Log, type MetricSink } from '../../lib/handlers/detect.js';
-import { createIncidentPolicy, type RuleTuning } from '../../lib/incidents/policy.js';
+import { createIncidentPolicy } from '../../lib/incidents/policy.js';
+import type { RuleTuning } from '../../lib/detection/rule.js';
 import type { Condition, PutResult, StateItem, StateKey, StateStore, UpdateOps } from '../../lib/state/store.js';
 import type { Transport } from '../../lib/transport/transport.js';
 import { rules } from '../../rules/index.js';

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../../lib/alert/alert.js';
 import type { TrailEvent } from '../../lib/cloudtrail/types.js';
-import type { RuleTuning } from '../../lib/incidents/policy.js';
+import type { RuleTuning } from '../../lib/detection/rule.js';
 import { createDynamoDbStore } from '../../lib/state/dynamodb-store.js';
 import { createEmbeddedStore } from '../../lib/state/embedded-store.js';
 import type { StateStore } from '../../lib/state/store.js';
@@ -28,7 +28,7 @@ import {
   type Clock,
   type FailureMode,
 } from './delivery-harness.js';
-import type { Detector } from '../../lib/detection/pipeline.js';
+import type { Detector } from '../../lib/handlers/pipeline.js';
 import type { HandleSummary } from '../../lib/handlers/detect.js';
 import { startDynalite, type DynaliteHarness } from './dynalite-harness.js';
 

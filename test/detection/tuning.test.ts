@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError, parseAccountNames } from '../../lib/config/env.js';
-import { applyTuning, checkRuleTuning, parseRuleTuning } from '../../lib/config/tuning.js';
+import { applyTuning, checkRuleTuning, parseRuleTuning } from '../../lib/detection/tuning.js';
 import { rules } from '../../rules/index.js';
 
 describe('RULE_TUNING', () => {

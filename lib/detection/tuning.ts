@@ -1,8 +1,7 @@
-import type { RuleTuning } from '../incidents/policy.js';
-import { SEVERITIES, type Rule, type RuleStatus, type Severity } from '../detection/rule.js';
-import { ALLOW_FIELDS, allowFieldPattern, type AllowEntry } from '../detection/suppress.js';
+import { SEVERITIES, type Rule, type RuleStatus, type RuleTuning, type Severity } from './rule.js';
+import { ALLOW_FIELDS, allowFieldPattern, type AllowEntry } from './suppress.js';
 import { compilePattern } from '../eventbridge/pattern.js';
-import { ConfigurationError } from './env.js';
+import { ConfigurationError } from '../config/env.js';
 import { isObject } from '../untrusted/json.js';
 
 /*

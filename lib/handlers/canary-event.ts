@@ -1,4 +1,4 @@
-import type { Log, MetricSink } from '../handlers/detect.js';
+import type { Log, MetricSink } from './detect.js';
 import { isObject as isRecord } from '../untrusted/json.js';
 
 /**

@@ -1,0 +1,135 @@
+import type { FileHandle } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
+import { pipeline, type Readable } from 'node:stream';
+import { createGunzip, type ZlibOptions } from 'node:zlib';
+import { collect, NDJSON_NAME } from './list.js';
+import { errorItem, FileParser, reasonOf, type SourceItem } from './parse.js';
+
+/**
+ * The input side of `trailwatch replay`: CloudTrail events from files and directories, a parsed chunk
+ * at a time. list.ts finds the files, this module opens and inflates them (gzip told by content), and
+ * parse.ts turns their bytes into items.
+ */
+
+export interface ReadOptions {
+  /** Called once per listed file as reading it starts, with its size on disk (0 if it cannot be opened). */
+  onFile?: (path: string, bytes: number) => void;
+}
+
+// Large reads and inflate chunks: fewer stream round trips, fewer lines split across chunks.
+const READ_CHUNK = 1 << 20;
+const INFLATE_CHUNK = 1 << 18;
+/** How much of the next file may be inflated ahead (CloudTrail log files are a few MB at most). */
+const READ_AHEAD_BYTES = 16 << 20;
+
+async function isGzip(handle: FileHandle): Promise<boolean> {
+  const magic = Buffer.alloc(2);
+  const { bytesRead } = await handle.read(magic, 0, 2, 0);
+  return bytesRead === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
+}
+
+/** An opened input: its bytes (inflated when gzip, by content whatever the name says) and its size on disk. */
+interface Opened {
+  stream: Readable;
+  size: number;
+}
+
+/** Opening failed: carries the original error, reported when the file's turn comes. */
+class OpenError extends Error {
+  override readonly name = 'OpenError';
+  constructor(cause: unknown) {
+    super(reasonOf(cause), { cause });
+  }
+}
+
+async function openInput(file: string): Promise<Opened> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(file, 'r');
+  } catch (err) {
+    throw new OpenError(err);
+  }
+  try {
+    const size = (await handle.stat()).size;
+    const gzip = await isGzip(handle);
+    // From here the stream owns the handle and closes it when it ends, fails or is destroyed.
+    const raw = handle.createReadStream({ start: 0, highWaterMark: READ_CHUNK });
+    handle = undefined;
+    if (!gzip) return { stream: raw, size };
+    // A deep buffer lets the next file inflate on the thread pool while this one is parsed.
+    // (zlib streams accept Transform options; the ZlibOptions type does not list them.)
+    const gunzip = createGunzip({ chunkSize: INFLATE_CHUNK, readableHighWaterMark: READ_AHEAD_BYTES } as ZlibOptions);
+    // pipeline (not pipe) so a read error reaches the reader, and an abandoned reader frees the file.
+    pipeline(raw, gunzip, () => {});
+    return { stream: gunzip, size };
+  } finally {
+    await handle?.close();
+  }
+}
+
+/** One file's items, a parsed chunk at a time. */
+async function* readFile(file: string, opened: Promise<Opened>, onFile: ReadOptions['onFile']): AsyncGenerator<SourceItem[]> {
+  const parser = new FileParser(file, NDJSON_NAME.test(file));
+  let failure: string | undefined;
+  try {
+    // Progress is reported when the file's turn comes, whenever it was opened.
+    let input: Readable;
+    try {
+      const o = await opened;
+      onFile?.(file, o.size);
+      input = o.stream;
+    } catch (err) {
+      onFile?.(file, 0);
+      throw err instanceof OpenError ? err.cause : err;
+    }
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      parser.push(chunk);
+      const items = parser.take();
+      if (items.length) yield items;
+      if (parser.failure !== undefined) break; // leaving the loop destroys the stream
+    }
+    parser.end();
+    const rest = parser.take();
+    if (rest.length) yield rest;
+    failure = parser.failure;
+  } catch (err) {
+    // Read or gunzip failure part-way: items already yielded stand, the partial line is dropped.
+    failure = reasonOf(err);
+  }
+  if (failure !== undefined) yield [errorItem(file, failure)];
+}
+
+/**
+ * Streams items from files and directories. Directories are walked recursively for .json, .jsonl,
+ * .ndjson (each optionally .gz), skipping CloudTrail digests; a file named explicitly is read whatever
+ * its name. Files are read one after another in sortInputFiles order, so at most one file's records
+ * are held at once (and only a line's worth for NDJSON). Paths that cannot be listed come first, as
+ * error items; a file that cannot be read or parsed yields one error item and reading goes on.
+ */
+export async function* readSources(paths: string[], opts: ReadOptions = {}): AsyncGenerator<SourceItem> {
+  for await (const batch of readSourceBatches(paths, opts)) yield* batch;
+}
+
+/** readSources a parsed chunk at a time (replay's hot path: one async step per chunk, not per event). */
+export async function* readSourceBatches(paths: string[], opts: ReadOptions = {}): AsyncGenerator<SourceItem[]> {
+  const { files, errors } = await collect(paths);
+  if (errors.length) yield errors;
+  // The next file is opened (and starts inflating) as soon as this one is: the thread pool inflates it
+  // while this one is parsed. Without it the main thread sat idle a fifth of a replay.
+  const open = (file: string): Promise<Opened> => {
+    const opened = openInput(file);
+    opened.catch(() => undefined); // an error is reported when the file's turn comes, not as unhandled
+    return opened;
+  };
+  let next = files[0] === undefined ? undefined : open(files[0]);
+  try {
+    for (let i = 0; i < files.length; i++) {
+      const current = next as Promise<Opened>;
+      next = i + 1 < files.length ? open(files[i + 1] as string) : undefined;
+      yield* readFile(files[i] as string, current, opts.onFile);
+    }
+  } finally {
+    // A reader that stops early must not leave the file opened ahead open.
+    next?.then((o) => o.stream.destroy(), () => undefined);
+  }
+}
