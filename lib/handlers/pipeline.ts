@@ -2,7 +2,7 @@ import { buildAlert, type AlertContext } from '../alert/build.js';
 import type { Alert } from '../alert/alert.js';
 import { eventIdOf, eventTimeOf, MalformedEventError, parseTrailEvent } from '../cloudtrail/envelope.js';
 import type { TrailEvent } from '../cloudtrail/types.js';
-import { compileRules, evaluate, type CompiledRule, type RuleError } from '../detection/evaluate.js';
+import { evaluate, rulesBySource, type RuleError, type RulesFor } from '../detection/evaluate.js';
 import type { Rule } from '../detection/rule.js';
 import type { Allowlist, AllowlistHit } from '../detection/suppress.js';
 import type { StateKey } from '../state/store.js';
@@ -75,7 +75,8 @@ export interface DetectResult {
 }
 
 export interface Detector {
-  readonly rules: readonly CompiledRule[];
+  /** The rules an event of one source can match, compiled on that source's first event. */
+  readonly rulesFor: RulesFor;
   /** Throws when state fails (so Lambda retries); alerts it decided by then are released first. */
   process(raw: unknown): Promise<DetectResult>;
   /** Marks a delivered alert, so a redelivery of its event does not send it again. */
@@ -104,13 +105,13 @@ const empty = (): DetectResult => ({
  * Throws only when state (DynamoDB) fails, so that Lambda retries the event.
  */
 export function createDetector(opts: DetectorOptions): Detector {
-  const rules = compileRules(opts.rules);
+  const rulesFor = rulesBySource(opts.rules);
   const policy = opts.policy ?? statelessPolicy;
   const clock = opts.clock ?? Date.now;
   const lateness = opts.allowedLatenessMs ?? DEFAULT_ALLOWED_LATENESS_MS;
 
   return {
-    rules,
+    rulesFor,
     confirm: async (receipt) => policy.confirm?.(receipt),
     release: async (receipt) => policy.release?.(receipt),
     async process(raw) {
@@ -142,7 +143,7 @@ export function createDetector(opts: DetectorOptions): Detector {
       result.late = result.delayMs > lateness;
       result.future = eventMs > now + MAX_FUTURE_SKEW_MS;
 
-      const evaluation = evaluate(rules, event);
+      const evaluation = evaluate(rulesFor(event.source), event);
       result.ruleErrors = evaluation.errors;
       const matched = opts.allowlist ? opts.allowlist.apply(evaluation.matched, event, result.allowlisted) : evaluation.matched;
       const ctx: MatchContext = { eventId, eventMs, now, late: result.late, future: result.future };

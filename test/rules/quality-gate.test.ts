@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseDeployConfig } from '../../infra/config.js';
 import { generatedResources } from '../../infra/stack.js';
 import { ALL_DETAIL_TYPES, DETAIL_TYPES } from '../../lib/cloudtrail/types.js';
+import { compilePattern } from '../../lib/eventbridge/pattern.js';
 import { functionPolicyBytes, MAX_FUNCTION_POLICY_BYTES, MAX_RULES, routesFor } from '../../infra/eventbridge.js';
 import type { Rule } from '../../lib/detection/rule.js';
 import { rules } from '../../rules/index.js';
@@ -49,6 +50,12 @@ describe('rule ids', () => {
 });
 
 describe('patterns', () => {
+  // The detect function compiles patterns per source on first use (rulesBySource), so an invalid
+  // one would only show as a rule error in production: it must fail here, before deploy.
+  it.each(byId)('%s has a pattern EventBridge accepts', (_id, rule) => {
+    expect(() => compilePattern(rule.pattern)).not.toThrow();
+  });
+
   it.each(byId)('%s constrains detail-type to CloudTrail detail types', (_id, rule) => {
     const types = typesOf(rule);
     expect(types.length).toBeGreaterThan(0);
