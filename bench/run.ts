@@ -22,7 +22,8 @@ import type { RuleEvalResults } from './rule-eval.js';
 
 const RATIO_TARGET = 0.5;
 const RSS_TARGET_MB = 256;
-const IMPORT_TARGET_MS = 50;
+/** Issue 10: `detect` import cost over bare Node. */
+const IMPORT_TARGET_MS = 30;
 /** The whole rule pack on one event (issue 7). */
 const PACK_EVAL_TARGET_US = 20;
 /** "Does not grow with input": peak RSS on all the data within this factor of peak RSS on half. */
@@ -88,6 +89,19 @@ const perDay = (n: NoiseCount): string =>
   (['critical', 'high', 'medium', 'low', 'info'] as const).map((sev) => `${sev} ${n.perDayBySeverity[sev].toFixed(1)}`).join(', ');
 const loudPerDay = (n: NoiseCount): number => n.perDayBySeverity.critical + n.perDayBySeverity.high + n.perDayBySeverity.medium;
 
+/** Cold start as a container lives it: import, then its first event (bench/first-invocation.ts). */
+function firstInvocationRows(c: ColdStartResults): string[][] {
+  const f = c.firstInvocation;
+  const full = f?.bundles['full'];
+  const base = f?.bundles['baseline'];
+  if (!f || !full) return [];
+  return [
+    [`\`detect\` import + first invocation (\`${f.event}\`: claims, opens an incident, publishes; local HTTPS DynamoDB and SNS)`,
+      `median ${fmtMs(full.importMs)} + ${fmtMs(full.invokeMs)} ms wall; CPU ${fmtMs(full.importCpuMs)} + ${fmtMs(full.invokeCpuMs)} ms (process total ${fmtMs(full.totalCpuMs)} ms)`, '—', 'n/a'],
+    ...(base ? [[`… what the rule pack adds to import + first invocation (vs the ${c.pack?.baselineRules ?? ''} rules before it)`, `${fmtMs(full.totalCpuMs - base.totalCpuMs)} ms CPU, ${fmtMs(full.totalMs - base.totalMs)} ms wall`, '—', 'n/a']] : []),
+  ];
+}
+
 function writeReport(m: Manifest, t: ThroughputResults, c: ColdStartResults, r: RuleEvalResults, noise: AlertsPerDayResults, durations: Record<string, number>, code: string): string {
   const machine = t.machine;
   const { baselineEps, replayEps, replayHalfEps, ratio } = t.medians;
@@ -118,15 +132,16 @@ function writeReport(m: Manifest, t: ThroughputResults, c: ColdStartResults, r: 
     ['`detect` bundle (minified CJS)', `${fmtBytes(c.bundle.bytes)} (${fmtInt(c.bundle.bytes)} B), ${fmtBytes(c.bundle.gzipBytes)} gzipped`, '—', 'n/a'],
     ['Bare `node -e ""`', `median ${fmtMs(bare?.median ?? NaN)} ms, p90 ${fmtMs(bare?.p90 ?? NaN)} ms`, '—', 'n/a'],
     ['`node -e "require(bundle)"` (module-scope init included)', `median ${fmtMs(req?.median ?? NaN)} ms, p90 ${fmtMs(req?.p90 ?? NaN)} ms`, '—', 'n/a'],
-    ['Import cost over bare Node', `median ${fmtMs(c.importMs.median)} ms, p90 ${fmtMs(c.importMs.p90)} ms`, `< ${IMPORT_TARGET_MS} ms`, verdict(c.importMs.median < IMPORT_TARGET_MS)],
+    ['Import cost over bare Node', `median ${fmtMs(c.importMs.median)} ms, p90 ${fmtMs(c.importMs.p90)} ms`, `≤ ${IMPORT_TARGET_MS} ms`, verdict(c.importMs.median <= IMPORT_TARGET_MS)],
     ...(deployed && c.nodeOptions ? [[`… with \`NODE_OPTIONS=${c.nodeOptions}\` (as serverless.yml deploys)`, `median ${fmtMs(deployed.median)} ms (+${fmtMs(deployed.median - (req?.median ?? NaN))} ms)`, '—', 'n/a']] : []),
     ['`require()` alone, timed in-process', `median ${fmtMs(inProcess?.median ?? NaN)} ms`, '—', 'n/a'],
     [`\`evaluate(compileRules(rules), event)\`, ${r.perRuleUs ? Object.keys(r.perRuleUs).length : ''} rules`, `${r.usPerEvent.evaluate.toFixed(2)} µs/event`, '—', 'n/a'],
     ['`createDetector({rules}).process(event)`, stateless policy', `${r.usPerEvent.process.toFixed(2)} µs/event`, '—', 'n/a'],
     [`The whole pack on one event (\`evaluate\`, ${Object.keys(r.perRuleUs).length} rules, generator mix)`, `${r.usPerEvent.evaluate.toFixed(2)} µs/event wall, ${(r.evaluateCpuUs ?? NaN).toFixed(2)} µs CPU`, `≤ ${PACK_EVAL_TARGET_US} µs`, verdict(Math.min(r.usPerEvent.evaluate, r.evaluateCpuUs ?? Infinity) <= PACK_EVAL_TARGET_US)],
     ...(c.pack
-      ? [[`Cold start added by the rule pack (${c.pack.rules} rules vs the ${c.pack.baselineRules} before it; +${fmtBytes(c.pack.bytes - c.pack.baselineBytes)} of bundle)`, `median ${fmtMs(c.pack.addedMs.median)} ms wall (p90 ${fmtMs(c.pack.addedMs.p90)} ms), ${fmtMs(c.pack.addedCpuMs.median)} ms CPU`, `≤ ${PACK_TARGET_MS} ms`, verdict(Math.min(c.pack.addedMs.median, c.pack.addedCpuMs.median) <= PACK_TARGET_MS)]]
+      ? [[`Cold start added by the rule pack (${c.pack.rules} rules vs the ${c.pack.baselineRules} before it; +${fmtBytes(c.pack.bytes - c.pack.baselineBytes)} of bundle)`, `median ${fmtMs(c.pack.addedMs.median)} ms wall (p90 ${fmtMs(c.pack.addedMs.p90)} ms), ${fmtMs(c.pack.addedCpuMs.median)} ms CPU${c.pack.addedCpuPairedMs !== undefined ? ` (${fmtMs(c.pack.addedCpuPairedMs)} ms, median of paired rounds)` : ''}`, `≤ ${PACK_TARGET_MS} ms`, verdict(Math.min(c.pack.addedMs.median, c.pack.addedCpuMs.median) <= PACK_TARGET_MS)]]
       : []),
+    ...firstInvocationRows(c),
     [`Live alerts per day, generator mix (${fmtInt(noise.generator.events)} events, ${noise.generator.days} days)`, perDay(noise.generator), '—', 'n/a'],
     ['Live alerts, everyday corpus (test/fixtures/everyday, one day)', perDay(noise.everyday), '0 at medium or above', verdict(loudPerDay(noise.everyday) === 0)],
   ];
@@ -181,7 +196,7 @@ function writeReport(m: Manifest, t: ThroughputResults, c: ColdStartResults, r: 
     `**Cold start.** ${c.runs} fresh processes per variant, interleaved, after 3 unmeasured warm-ups each. The bundle is built with serverless.yml's \`custom.esbuild\` (\`${JSON.stringify(c.esbuildOptions)}\`). ` +
       `Largest inputs in the bundle: ${c.bundle.topInputs.map((i) => `${i.input} ${fmtBytes(i.bytes)}`).join(', ')}.`,
   );
-  if (c.importMs.median >= IMPORT_TARGET_MS) {
+  if (c.importMs.median > IMPORT_TARGET_MS) {
     lines.push(
       `Target missed: requiring the bundle costs ${fmtMs(c.importMs.median)} ms over bare Node (${fmtMs(inProcess?.median ?? NaN)} ms for the require() call itself): compiling ${fmtBytes(c.bundle.bytes)} of JavaScript, loading the Node built-ins the AWS SDK uses, then module-scope work (SDK clients, Powertools, rules).`,
     );
