@@ -104,6 +104,9 @@ export const statelessPolicy: IncidentPolicy = {
  */
 
 export const BUCKET_MS = 5 * 60_000;
+const MAX_RECENT_GROUPS = 4096;
+const MAX_CACHED_GROUP_CHARS = 1024;
+const recentGroupHashes = new Map<string, string>();
 const HOUR = 3_600_000;
 /** How long an attempt holds a claim: longer than the detect function's timeout (30 s). */
 export const CLAIM_LEASE_MS = 45_000;
@@ -137,7 +140,14 @@ export const bucketOf = (ms: number): string => iso(Math.floor(ms / BUCKET_MS) *
 /** Group keys are attacker-chosen text of any length: keys hold a hash, items keep the text. */
 export function groupHash(group: GroupKey): string {
   const canonical = JSON.stringify(Object.entries(group).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  return createHash('sha256').update(canonical).digest('hex').slice(0, 32);
+  let hash = recentGroupHashes.get(canonical);
+  if (hash === undefined) {
+    hash = createHash('sha256').update(canonical).digest('hex').slice(0, 32);
+    // A replay hashes the same few groups again and again; bounded, since group text is attacker-chosen.
+    if (recentGroupHashes.size >= MAX_RECENT_GROUPS) recentGroupHashes.clear();
+    if (canonical.length <= MAX_CACHED_GROUP_CHARS) recentGroupHashes.set(canonical, hash);
+  }
+  return hash;
 }
 
 /** The event id as it appears in keys: itself when short, else its hash (same id, same key). */

@@ -89,6 +89,9 @@ export async function* triagedFromWorkers(
         const batch = state.batches.shift();
         if (batch) {
           yield batch;
+          // Worker messages are macrotasks, and consuming a batch runs only microtasks: let them in, so
+          // a worker that finished a file gets its next one while this thread is busy.
+          await new Promise<void>((resolve) => setImmediate(resolve));
           continue;
         }
         if (state.done) break;

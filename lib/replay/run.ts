@@ -13,7 +13,7 @@ import { orderBatchesByEventTime } from './order.js';
 import { triagedFromWorkers } from './pool.js';
 import { type SourceItem } from './sources/parse.js';
 import { readSourceBatches } from './sources/read.js';
-import { timeOfTriaged, triage, type Triaged } from './triage.js';
+import { createTriage, timeOfTriaged, type Triaged } from './triage.js';
 
 /**
  * Replay: the deployed pipeline (EventBridge routing, rules, state, alerts) run over recorded
@@ -93,8 +93,8 @@ export function selectReplayRules(all: readonly Rule[], opts: { ruleIds?: string
 }
 
 async function* triagedInline(batches: AsyncIterable<SourceItem[]>, rules: readonly Rule[]): AsyncGenerator<Triaged[]> {
-  const compiled = compileRules(rules);
-  for await (const batch of batches) yield batch.map((item) => triage(compiled, item));
+  const triage = createTriage(compileRules(rules));
+  for await (const batch of batches) yield batch.map(triage);
 }
 
 export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
@@ -111,6 +111,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     clock: clock.now,
     observeEventTime: clock.observe,
     allowedLatenessMs: lateness,
+    indexRules: true,
     ...(allowlist ? { allowlist } : {}),
     policy: createIncidentPolicy({ store, allowedLatenessMs: lateness, ...(opts.overrides ? { overrides: opts.overrides } : {}) }),
   });

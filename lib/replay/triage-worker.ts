@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { compileRules } from '../detection/evaluate.js';
 import type { Rule } from '../detection/rule.js';
 import { readSourceBatches } from './sources/read.js';
-import { triage } from './triage.js';
+import { createTriage } from './triage.js';
 import type { WorkerRequest, WorkerResponse, WorkerSetup } from './pool.js';
 
 /**
@@ -16,12 +16,12 @@ if (!port) throw new Error('triage-worker.ts runs as a worker thread');
 
 const { rules: all } = (await import('../../rules/index.js')) as { rules: readonly Rule[] };
 const { selectReplayRules } = await import('./run.js');
-const compiled = compileRules(selectReplayRules(all, setup));
+const triage = createTriage(compileRules(selectReplayRules(all, setup)));
 
 async function handle(request: WorkerRequest): Promise<void> {
   try {
     for await (const batch of readSourceBatches([request.file])) {
-      port?.postMessage({ seq: request.seq, items: batch.map((item) => triage(compiled, item)), done: false } satisfies WorkerResponse);
+      port?.postMessage({ seq: request.seq, items: batch.map(triage), done: false } satisfies WorkerResponse);
     }
     port?.postMessage({ seq: request.seq, items: [], done: true } satisfies WorkerResponse);
   } catch (error) {

@@ -1,6 +1,7 @@
 import { eventTimeOf, MalformedEventError, parseTime, parseTrailEvent } from '../cloudtrail/envelope.js';
 import type { TrailEvent } from '../cloudtrail/types.js';
 import { asEnvelope } from '../cloudtrail/wrap.js';
+import { createCandidateIndex } from '../detection/candidates.js';
 import { evaluate, type CompiledRule } from '../detection/evaluate.js';
 import type { SourceItem } from './sources/parse.js';
 
@@ -36,7 +37,18 @@ export function timeOfTriaged(item: Triaged): number | undefined {
   return item.kind === 'error' ? undefined : item.order;
 }
 
+/** Triage with the rules compiled once; only the rules an event's names allow are evaluated (candidates.ts). */
+export function createTriage(rules: readonly CompiledRule[]): (item: SourceItem) => Triaged {
+  const index = createCandidateIndex(rules);
+  return (item) => triageWith(index.rulesFor, item);
+}
+
+/** The same as createTriage(rules) on one item, evaluating every rule (tests compare the two). */
 export function triage(rules: readonly CompiledRule[], item: SourceItem): Triaged {
+  return triageWith(() => rules, item);
+}
+
+function triageWith(rulesFor: (event: TrailEvent) => readonly CompiledRule[], item: SourceItem): Triaged {
   if (item.kind === 'error') return { kind: 'error', path: item.path, reason: item.reason };
   const order = orderTimeOf(item.value);
   const envelope = asEnvelope(item.value);
@@ -48,7 +60,7 @@ export function triage(rules: readonly CompiledRule[], item: SourceItem): Triage
     if (!(error instanceof MalformedEventError)) throw error;
     return { kind: 'event', order, event: envelope };
   }
-  const { matched, errors } = evaluate(rules, event);
+  const { matched, errors } = evaluate(rulesFor(event), event);
   if (matched.length > 0 || errors.length > 0) return { kind: 'event', order, event };
   const time = eventTimeOf(event);
   if (time === order) return time ?? Number.NaN;

@@ -7,6 +7,8 @@
 // C0 and C1 controls, DEL, zero-width and bidi controls, line/paragraph separators, BOM.
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]+/g;
 const SPACES = / {2,}/g;
+/** Text oneLine returns as it is: printable ASCII words separated by single spaces (most text). */
+const PLAIN = /^(?:[!-~]+(?: [!-~]+)*)?$/;
 
 /** Truncates to at most `max` code points (never splitting a surrogate pair), marking the cut. */
 export function truncate(text: string, max: number, marker = '…'): string {
@@ -18,6 +20,7 @@ export function truncate(text: string, max: number, marker = '…'): string {
 
 /** A single line of plain text: controls become spaces, runs of spaces fold, length is capped. */
 export function oneLine(value: unknown, max = 300): string {
+  if (typeof value === 'string' && value.length <= max && PLAIN.test(value)) return value;
   const full = typeof value === 'string' ? value : value === undefined || value === null ? '' : safeStringify(value);
   // Cut before cleaning: a 10 MB field costs no more than a short one. Four units per kept point is
   // enough slack for surrogate pairs and for the controls the cleaning removes.

@@ -1,0 +1,109 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { TrailEvent } from '../../lib/cloudtrail/types.js';
+import { asEnvelope } from '../../lib/cloudtrail/wrap.js';
+import { createCandidateIndex } from '../../lib/detection/candidates.js';
+import { compileRules, evaluate, type CompiledRule } from '../../lib/detection/evaluate.js';
+import type { Rule } from '../../lib/detection/rule.js';
+import { rules } from '../../rules/index.js';
+import { allCases, FIXTURES_DIR, SAMPLES_DIR } from '../support/rule-cases.js';
+
+/**
+ * The candidate index only skips rules whose patterns cannot match: evaluating its candidates must
+ * give exactly what evaluating every rule gives, on every case, every recorded event, and on events
+ * generated around the rules' own names (and hostile shapes of those names).
+ */
+const compiled = compileRules(rules);
+const index = createCandidateIndex(compiled);
+
+const ids = (xs: readonly CompiledRule[], event: TrailEvent) => {
+  const { matched, errors } = evaluate(xs, event);
+  return { matched: matched.map((r) => r.id), errors: errors.map((e) => e.ruleId) };
+};
+const same = (event: TrailEvent) => expect(ids(index.rulesFor(event), event)).toEqual(ids(compiled, event));
+
+function recordsIn(dir: string): unknown[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .flatMap((f) => {
+      const doc: unknown = JSON.parse(readFileSync(join(dir, f), 'utf8'));
+      return Array.isArray(doc) ? doc : ((doc as { Records?: unknown[] }).Records ?? [doc]);
+    });
+}
+
+/** Every string a rule pattern names, so generated events hit rules as well as miss them. */
+function patternStrings(value: unknown, out: Set<string>): Set<string> {
+  if (typeof value === 'string') out.add(value);
+  else if (Array.isArray(value)) for (const v of value) patternStrings(v, out);
+  else if (value && typeof value === 'object') for (const v of Object.values(value)) patternStrings(v, out);
+  return out;
+}
+
+describe('candidate index', () => {
+  it('matches exactly as all rules on every rule case', () => {
+    const cases = allCases();
+    expect(cases.length).toBeGreaterThan(100);
+    for (const c of cases) same(c.event);
+  });
+
+  it('matches exactly as all rules on the Stratus recordings and the everyday corpus', () => {
+    const events = [...recordsIn(SAMPLES_DIR), ...recordsIn(join(FIXTURES_DIR, 'everyday'))].map((r) => asEnvelope(r)).filter((e): e is TrailEvent => e !== undefined);
+    expect(events.length).toBeGreaterThan(300);
+    let matched = 0;
+    for (const event of events) {
+      same(event);
+      if (evaluate(compiled, event).matched.length) matched += 1;
+    }
+    expect(matched).toBeGreaterThan(30);
+  });
+
+  it('narrows most events to a few rules', () => {
+    const event = asEnvelope({ eventVersion: '1.08', eventTime: '2026-03-02T00:00:00Z', eventSource: 'secretsmanager.amazonaws.com', eventName: 'GetSecretValue', awsRegion: 'eu-west-1', eventID: '8f2b4ab8-1b0e-4a6f-9d55-3c1a3e2f0d11', eventType: 'AwsApiCall', recipientAccountId: '111122223333' });
+    expect(event).toBeDefined();
+    const n = index.rulesFor(event as TrailEvent).length;
+    expect(n).toBeGreaterThan(0);
+    expect(n).toBeLessThan(rules.length / 5);
+  });
+
+  it('gives every rule when the names are not plain strings or a flattened key could shadow them', () => {
+    const base = asEnvelope({ eventVersion: '1.08', eventTime: '2026-03-02T00:00:00Z', eventSource: 's3.amazonaws.com', eventName: 'GetObject', awsRegion: 'eu-west-1', eventID: '8f2b4ab8-1b0e-4a6f-9d55-3c1a3e2f0d12', recipientAccountId: '111122223333' }) as TrailEvent;
+    expect(index.rulesFor({ ...base, 'detail.eventName': 'DeleteTrail' } as TrailEvent)).toBe(compiled);
+    expect(index.rulesFor({ ...base, detail: { ...base.detail, eventName: ['DeleteTrail'] } } as unknown as TrailEvent)).toBe(compiled);
+  });
+
+  it('matches exactly as all rules on generated events (fast-check)', () => {
+    const names = [...patternStrings(rules.map((r: Rule) => r.pattern), new Set<string>())];
+    const text = fc.oneof(fc.constantFrom(...names), fc.constantFrom(...names).map((s) => s.slice(0, -1)), fc.constantFrom(...names).map((s) => `${s}x`), fc.string());
+    const sources = fc.oneof(text, text.map((s) => `aws.${s}`));
+    const record = fc.record(
+      {
+        eventVersion: fc.constant('1.08'),
+        eventTime: fc.constant('2026-03-02T00:00:00Z'),
+        eventSource: fc.oneof(text, text.map((s) => `${s}.amazonaws.com`)),
+        eventName: text,
+        eventType: fc.constantFrom('AwsApiCall', 'AwsConsoleSignIn', 'AwsServiceEvent', 'AwsCloudTrailInsight'),
+        awsRegion: fc.constant('eu-west-1'),
+        eventID: fc.uuid(),
+        recipientAccountId: fc.constant('111122223333'),
+        readOnly: fc.boolean(),
+        errorCode: text,
+        userIdentity: fc.record({ type: fc.constantFrom('Root', 'IAMUser', 'AssumedRole', 'AWSService'), arn: text }, { requiredKeys: ['type'] }),
+        requestParameters: fc.dictionary(text, fc.oneof(text, fc.boolean(), fc.integer())),
+        insightDetails: fc.record({ state: fc.constantFrom('Start', 'End'), eventSource: text, eventName: text, insightType: fc.constantFrom('ApiCallRateInsight', 'ApiErrorRateInsight') }),
+      },
+      { requiredKeys: ['eventVersion', 'eventTime', 'eventSource', 'eventName', 'eventID'] },
+    );
+    fc.assert(
+      fc.property(record, sources, fc.boolean(), (r, source, ownSource) => {
+        const event = asEnvelope(r);
+        if (!event) return;
+        same(event);
+        // An envelope as EventBridge delivers it may name another source than the record implies.
+        if (ownSource) same({ ...event, source });
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
