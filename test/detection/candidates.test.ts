@@ -7,6 +7,7 @@ import { asEnvelope } from '../../lib/cloudtrail/wrap.js';
 import { createCandidateIndex } from '../../lib/detection/candidates.js';
 import { compileRules, evaluate, type CompiledRule } from '../../lib/detection/evaluate.js';
 import type { Rule } from '../../lib/detection/rule.js';
+import { createDetector } from '../../lib/handlers/pipeline.js';
 import { rules } from '../../rules/index.js';
 import { allCases, FIXTURES_DIR, SAMPLES_DIR } from '../support/rule-cases.js';
 
@@ -57,6 +58,19 @@ describe('candidate index', () => {
       if (evaluate(compiled, event).matched.length) matched += 1;
     }
     expect(matched).toBeGreaterThan(30);
+  });
+
+  it('gives the detector the same matches with indexRules (as replay runs it)', async () => {
+    const plain = createDetector({ rules });
+    const indexed = createDetector({ rules, indexRules: true });
+    let matched = 0;
+    for (const c of allCases()) {
+      const [a, b] = await Promise.all([plain.process(c.event), indexed.process(c.event)]);
+      expect(b.matched).toEqual(a.matched);
+      expect(b.ruleErrors).toEqual(a.ruleErrors);
+      matched += a.matched.length;
+    }
+    expect(matched).toBeGreaterThan(100);
   });
 
   it('narrows most events to a few rules', () => {
