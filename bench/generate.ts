@@ -12,12 +12,17 @@
  * CloudTrail's own order, with a fresh eventID, eventTime, requestID, principal (IAM users, SSO, CI,
  * workload and instance roles, AWS services), source IP, user agent and request parameters.
  *
- * Mostly benign traffic (Describe/Get/List, AssumeRole, S3 object reads and writes, deploys), plus a
- * small planned set of incidents that trailwatch's rules must catch: trail tampering, IAM user
- * deletions, root sign-ins, 30 DeleteObjects in 5 minutes on one bucket, bursts of denied
- * RunInstances, bucket deletions, and near-misses that must not fire. What each rule should match and
- * alert is written to `<out>.manifest.json` (beside the logs, so replaying the directory does not
- * read it).
+ * Mostly everyday traffic (Describe/Get/List, AssumeRole, S3 object reads and writes, secret and
+ * parameter reads, deploys through CloudFormation and Terraform, engineers' sessions), in the shapes
+ * everyday calls have: security group rules to private ranges, invoke permissions for service
+ * principals held to their source, shares revoked, instances calling AWS through the VPC's endpoints.
+ * The attack records those templates were cloned from appear only as planted incidents: trail
+ * tampering, IAM user deletions, root sign-ins, 30 DeleteObjects in 5 minutes on one bucket, bursts of
+ * denied RunInstances, bucket deletions, ports opened to the internet, snapshots and images shared
+ * outside, Lambda backdoors, logs deleted, stolen instance credentials, backdoor users and roles, and
+ * near-misses that must not fire. What each rule should match and alert is written to
+ * `<out>.manifest.json` (beside the logs, so replaying the directory does not read it); what else
+ * alerts is the pack's noise on everyday traffic (bench/alerts-per-day.ts).
  *
  *   tsx bench/generate.ts [--out bench/data/logs] [--events 1000000] [--seed 1] [--days 2]
  *
@@ -124,6 +129,9 @@ function stsDate(ms: number): string {
   return `${months[d.getUTCMonth()]} ${d.getUTCDate()}, ${d.getUTCFullYear()}, ${hh}:${mm}:${ss} ${h < 12 ? 'AM' : 'PM'}`;
 }
 
+/** "Mar 2, 2026 3:04:05 PM", the format IAM uses for creation dates. */
+const iamDate = (ms: number): string => stsDate(ms).replace(/(\d{4}),/, '$1');
+
 function publicIp(rng: Rng): string {
   // First octets of ordinary public space (cloud providers, ISPs), never private or reserved ranges.
   const first = rng.pick([3, 13, 18, 20, 34, 35, 44, 52, 54, 63, 78, 81, 86, 91, 104, 109, 141, 145, 176, 185, 188, 193, 212]);
@@ -205,6 +213,9 @@ function localize(record: CtRecord, account: Account, region: string): CtRecord 
   out = deepReplace(out, fromRegion, region) as CtRecord;
   return out;
 }
+
+/** A field set to this in `over` is left out of the record (build skips undefined values). */
+const REMOVE = undefined as unknown as Json;
 
 /** A record in CloudTrail key order: the template's fields, with `over` replacing or adding fields. */
 function build(template: CtRecord, over: CtRecord): CtRecord {
@@ -360,6 +371,13 @@ interface Estate {
   models: string[];
   trails: string[];
   users: string[];
+  functions: string[];
+  securityGroups: string[];
+  snapshots: string[];
+  images: string[];
+  dbSnapshots: string[];
+  /** First two octets of the VPC the instances run in. */
+  vpcPrefix: string;
 }
 
 const estates = new Map<string, Estate>();
@@ -381,6 +399,12 @@ function estateOf(account: Account, region: string): Estate {
     models: ['anthropic.claude-3-5-sonnet-20240620-v1:0', 'amazon.titan-embed-text-v2:0', 'anthropic.claude-3-haiku-20240307-v1:0'],
     trails: ['management-events', 'org-trail', 's3-data-events'],
     users: ['temp-contractor', 'old-ci-user', 'test-user-1', 'marketing-export', 'svc-legacy-sftp', 'intern-2025'],
+    functions: ['orders-api-handler', 'image-resizer', 'data-pipeline-transform', 'billing-webhook', 'audit-log-shipper'],
+    securityGroups: Array.from({ length: 12 }, () => `sg-0${chars(rng, HEX, 16)}`),
+    snapshots: Array.from({ length: 8 }, () => `snap-0${chars(rng, HEX, 16)}`),
+    images: Array.from({ length: 4 }, () => `ami-0${chars(rng, HEX, 16)}`),
+    dbSnapshots: ['orders-db-restore-test', 'billing-db-pre-migration', 'orders-db-manual-weekly'],
+    vpcPrefix: `10.${20 + ACCOUNTS.indexOf(account) * 10 + (region === GLOBAL_REGION ? 0 : 1)}`,
   };
   estates.set(key, estate);
   return estate;
@@ -395,12 +419,16 @@ interface Ctx {
   region: string;
   t: number;
   estate: Estate;
+  /** Everyday records: who makes the call (its identity already drawn). */
+  who?: { principal: Principal; identity: JsonObject };
 }
 
 interface Template {
   label: string;
   weight: number;
   kinds: Kind[];
+  /** Narrows the principals of those kinds (deploys come from roles, key rotation from IAM users). */
+  who?: (p: Principal) => boolean;
   /** Only IAM users (console sign-in). */
   iamUserOnly?: boolean;
   global?: boolean;
@@ -444,6 +472,168 @@ function s3Object(ctx: Ctx, eventName: string, opts: { bucket?: string; readOnly
 
 const instanceItems = (ctx: Ctx, n: number): JsonObject => ({ items: Array.from({ length: n }, () => ({ instanceId: ctx.rng.pick(ctx.estate.instances) })) });
 
+/**
+ * The instances run in private subnets and reach AWS through the VPC's endpoints (interface endpoints
+ * for STS, EC2, SSM and Secrets Manager, the gateway endpoint for S3). CloudTrail then records the
+ * instance's private address and the endpoint's id (`vpcEndpointId`), which is how
+ * ec2-instance-credentials-whoami tells the instance itself from a thief using its credentials.
+ */
+function fromInsideVpc(ctx: Ctx, eventSource: string): CtRecord {
+  const h = hash32(`ip|${String(ctx.who?.identity['principalId'] ?? '')}`);
+  return {
+    sourceIPAddress: `${ctx.estate.vpcPrefix}.${(h >>> 8) % 64}.${1 + (h % 254)}`,
+    vpcEndpointId: `vpce-0${keyed(`vpce|${ctx.account.id}|${ctx.region}|${eventSource}`, HEX, 16)}`,
+  };
+}
+
+const CFN = 'cloudformation.amazonaws.com';
+
+/**
+ * A deploy role's change made through a CloudFormation stack: CloudTrail records the role's session
+ * with `invokedBy`, and the service's name as source address and user agent. Terraform (and the
+ * pipeline's own CLI steps) call the API directly.
+ */
+function deployCall(ctx: Ctx): CtRecord {
+  const { who } = ctx;
+  if (!who || who.principal.name !== 'github-actions-deploy' || !ctx.rng.chance(0.8)) return {};
+  return { userIdentity: { ...who.identity, invokedBy: CFN }, sourceIPAddress: CFN, userAgent: CFN };
+}
+
+/** Deploys come from the pipeline roles; the legacy IAM user only syncs files. */
+const deployRole = (p: Principal): boolean => p.kind === 'ci' && p.type === 'AssumedRole';
+
+const otherAccountOf = (ctx: Ctx): string => (ACCOUNTS.find((a) => a.id !== ctx.account.id) as Account).id;
+
+const functionArn = (ctx: Ctx, fn: string): string => `arn:aws:lambda:${ctx.region}:${ctx.account.id}:function:${fn}`;
+
+const PRIVATE_CIDRS = ['10.0.0.0/8', '172.16.0.0/12', '192.168.10.0/24'];
+
+/**
+ * An ingress rule as a deploy or an engineer writes it every day: from a private range or from
+ * another security group, in both request shapes (nested `ipPermissions`, flat `cidrIp`); now and
+ * then HTTPS from anywhere for a public load balancer, which only the low change rule records.
+ */
+function everydayIngress(ctx: Ctx): CtRecord {
+  const { rng, estate, account } = ctx;
+  const groupId = rng.pick(estate.securityGroups);
+  const port = rng.pick([443, 5432, 6379, 22, 8080, 3306]);
+  const roll = rng.float();
+  const ruleId = `sgr-0${chars(rng, HEX, 16)}`;
+  const response = (extra: JsonObject): Json => ({
+    requestId: uuid(rng),
+    _return: true,
+    securityGroupRuleSet: { items: [{ groupOwnerId: account.id, groupId, securityGroupRuleId: ruleId, isEgress: false, ipProtocol: 'tcp', fromPort: extra['fromPort'] ?? port, toPort: extra['toPort'] ?? port, ...extra }] },
+  });
+  const nested = (perm: JsonObject): JsonObject => ({ groupId, ipPermissions: { items: [{ ipProtocol: 'tcp', fromPort: port, toPort: port, groups: {}, ipRanges: {}, ipv6Ranges: {}, prefixListIds: {}, ...perm }] } });
+  if (roll < 0.1) {
+    return {
+      requestParameters: { groupId, ipPermissions: { items: [{ ipProtocol: 'tcp', fromPort: 443, toPort: 443, groups: {}, ipRanges: { items: [{ cidrIp: '0.0.0.0/0', description: 'public load balancer' }] }, ipv6Ranges: { items: [{ cidrIpv6: '::/0' }] }, prefixListIds: {} }] } },
+      responseElements: response({ fromPort: 443, toPort: 443, cidrIpv4: '0.0.0.0/0' }),
+    };
+  }
+  if (roll < 0.4) {
+    const source = rng.pick(estate.securityGroups);
+    return { requestParameters: nested({ groups: { items: [{ groupId: source }] } }), responseElements: response({ referencedGroupInfo: { groupId: source, userId: account.id } }) };
+  }
+  const cidr = rng.chance(0.5) ? `${estate.vpcPrefix}.0.0/16` : rng.pick(PRIVATE_CIDRS);
+  if (roll < 0.8) return { requestParameters: nested({ ipRanges: { items: [{ cidrIp: cidr, description: 'internal' }] } }), responseElements: response({ cidrIpv4: cidr }) };
+  return { requestParameters: { groupId, ipProtocol: 'tcp', fromPort: port, toPort: port, cidrIp: cidr, ipPermissions: {} }, responseElements: response({ cidrIpv4: cidr }) };
+}
+
+/** Lambda records the function as an ARN in some calls, a name in others; replace the sample's. */
+function withFunction(base: CtRecord, sampleName: string, fn: string): CtRecord {
+  return {
+    requestParameters: deepReplace(base['requestParameters'] ?? null, sampleName, fn),
+    responseElements: deepReplace(base['responseElements'] ?? null, sampleName, fn),
+  };
+}
+
+/**
+ * Read calls of the services whose writes the everyday mix makes rare. They take the weight those
+ * templates had when they were clones of attack records, so the mix keeps its volume and the common
+ * templates their shares. Shapes as the everyday corpus (scripts/make-everyday-corpus.ts) records them.
+ */
+const EVERYDAY_READS: Array<{ source: string; name: string; params: (ctx: Ctx) => Json }> = [
+  { source: 'ec2', name: 'DescribeSecurityGroups', params: (c) => ({ securityGroupSet: {}, securityGroupIdSet: { items: [{ groupId: c.rng.pick(c.estate.securityGroups) }] }, filterSet: {} }) },
+  { source: 'ec2', name: 'DescribeSnapshots', params: () => ({ snapshotSet: {}, ownersSet: { items: [{ owner: 'self' }] } }) },
+  { source: 'ec2', name: 'DescribeImages', params: () => ({ imagesSet: {}, ownersSet: { items: [{ owner: 'self' }] } }) },
+  { source: 'ec2', name: 'DescribeVpcs', params: () => ({ vpcSet: {}, filterSet: {} }) },
+];
+const IAM_READS: Array<{ name: string; params: (ctx: Ctx) => Json }> = [
+  { name: 'ListUsers', params: () => null },
+  { name: 'GetAccountSummary', params: () => null },
+  { name: 'GetRole', params: (c) => ({ roleName: c.rng.pick(c.estate.roles) }) },
+  { name: 'ListAttachedRolePolicies', params: (c) => ({ roleName: c.rng.pick(c.estate.roles) }) },
+];
+
+const SCOPED_POLICIES = [
+  'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole',
+  'arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole',
+  'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore',
+  'arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy',
+];
+
+/** A trust policy for one AWS service, as CloudFormation and Terraform send it (a JSON string). */
+const serviceTrust = (service: string): string =>
+  JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }] });
+
+const SSM_FLEET_DOCUMENTS = ['AWS-RunPatchBaseline', 'AWS-UpdateSSMAgent', 'AWS-ConfigureAWSPackage', 'AWS-RefreshAssociation'];
+
+/** Session Manager names a session after the caller: the IAM user name, or the role session name. */
+function sessionUser(ctx: Ctx): string {
+  const identity = ctx.who?.identity ?? {};
+  if (typeof identity['userName'] === 'string') return identity['userName'];
+  return String(identity['arn'] ?? '').split('/').pop() ?? 'session';
+}
+
+const SEND_COMMAND = sample('aws.execution.ssm-send-command.json', 'SendCommand');
+
+/** SendCommand as CloudTrail records it: the parameters hidden, the command echoed in the response. */
+function sendCommand(ctx: Ctx, documentName: string, target: { instanceIds: string[] } | { targets: JsonObject[] }): CtRecord {
+  const command = { ...((SEND_COMMAND['responseElements'] as JsonObject)['command'] as JsonObject) };
+  const instanceIds = 'instanceIds' in target ? target.instanceIds : [];
+  Object.assign(command, {
+    commandId: uuid(ctx.rng),
+    documentName,
+    instanceIds,
+    targets: 'targets' in target ? target.targets : [],
+    targetCount: instanceIds.length,
+    outputS3Region: ctx.region,
+    requestedDateTime: stsDate(ctx.t),
+    expiresAfter: stsDate(ctx.t + 2 * HOUR),
+  });
+  return {
+    requestParameters: { documentName, ...target, interactive: false, parameters: 'HIDDEN_DUE_TO_SECURITY_REASONS' },
+    responseElements: { command },
+  };
+}
+
+/** The function names in the Stratus Lambda samples, replaced by the estate's. */
+const LAMBDA_SAMPLE_NAMES = { code: 'stratus-red-team-olc-func-vayhjqkdav', layer: 'stratus-red-team-lambda-layer-simpleLambda', backdoor: 'stratus-red-team-backdoor-f-func' };
+
+/**
+ * Invoke permission for the AWS service that triggers a function, held to its source by `sourceArn`
+ * (and `sourceAccount` for S3, whose bucket ARNs carry no account): what CloudFormation and Terraform
+ * write for S3 notifications, EventBridge schedules and API Gateway integrations.
+ */
+function servicePermission(ctx: Ctx): CtRecord {
+  const { rng, account, region, estate } = ctx;
+  const fn = rng.pick(estate.functions);
+  const statementId = `${fn}-${chars(rng, 'abcdefghijklmnopqrstuvwxyz0123456789', 8)}`;
+  const kind = rng.int(3);
+  const principal = ['s3.amazonaws.com', 'events.amazonaws.com', 'apigateway.amazonaws.com'][kind] as string;
+  const sourceArn = kind === 0
+    ? `arn:aws:s3:::${rng.pick(estate.buckets)}`
+    : kind === 1
+      ? `arn:aws:events:${region}:${account.id}:rule/${fn}-schedule`
+      : `arn:aws:execute-api:${region}:${account.id}:${keyed(`api|${account.id}|${fn}`, 'abcdefghijklmnopqrstuvwxyz0123456789', 10)}/*/*/*`;
+  const condition: JsonObject = kind === 0 ? { StringEquals: { 'AWS:SourceAccount': account.id }, ArnLike: { 'AWS:SourceArn': sourceArn } } : { ArnLike: { 'AWS:SourceArn': sourceArn } };
+  return {
+    requestParameters: { functionName: fn, statementId, action: 'lambda:InvokeFunction', principal, sourceArn, ...(kind === 0 ? { sourceAccount: account.id } : {}) },
+    responseElements: { statement: JSON.stringify({ Sid: statementId, Effect: 'Allow', Principal: { Service: principal }, Action: 'lambda:InvokeFunction', Resource: functionArn(ctx, fn), Condition: condition }) },
+  };
+}
+
 const TEMPLATES: Template[] = [
   // S3 data events: the bulk of a trail that logs them.
   { label: 's3 GetObject', weight: 170, kinds: ['app', 'instance', 'ci'], sample: S3, vary: (c) => s3Object(c, 'GetObject', { readOnly: true, bytesOut: c.rng.range(200, 4_000_000) }) },
@@ -471,21 +661,66 @@ const TEMPLATES: Template[] = [
     },
   },
   { label: 'sts GetCallerIdentity', weight: 35, kinds: ['human', 'ci', 'app', 'instance'], sample: sample('aws.credential-access.ec2-steal-instance-credentials.json', 'GetCallerIdentity') },
-  { label: 'sts GetFederationToken', weight: 0.1, kinds: ['human'], sample: sample('aws.persistence.sts-federation-token.json', 'GetFederationToken') },
+  // GetFederationToken (identity brokers of old) is a planted incident only: nothing in this estate uses it.
   // EC2
   { label: 'ec2 DescribeInstances', weight: 80, kinds: ['human', 'ci', 'app', 'instance'], sample: sample('aws.execution.ec2-user-data.json', 'DescribeInstances'), vary: (c) => ({ requestParameters: { instancesSet: c.rng.chance(0.6) ? instanceItems(c, c.rng.range(1, 3)) : {}, filterSet: {} } }) },
-  { label: 'ec2 DescribeInstanceAttribute (denied)', weight: 4, kinds: ['app'], sample: sample('aws.discovery.ec2-download-user-data.json', 'DescribeInstanceAttribute'), vary: (c) => ({ requestParameters: { instanceId: c.rng.pick(c.estate.instances), attribute: 'userData' } }) },
-  { label: 'ec2 GetPasswordData (denied)', weight: 1, kinds: ['app'], sample: sample('aws.credential-access.ec2-get-password-data.json', 'GetPasswordData'), vary: (c) => ({ requestParameters: { instanceId: c.rng.pick(c.estate.instances) } }) },
+  // Terraform refreshing the instances it manages reads their attributes, user data among them
+  // (spread over the day here, not the per-plan bursts a large estate would show).
+  {
+    label: 'ec2 DescribeInstanceAttribute', weight: 4, kinds: ['ci'], who: (p) => p.name === 'terraform-apply', sample: sample('aws.discovery.ec2-download-user-data.json', 'DescribeInstanceAttribute'),
+    vary: (c) => ({ requestParameters: { instanceId: c.rng.pick(c.estate.instances), attribute: c.rng.pick(['userData', 'disableApiTermination', 'instanceInitiatedShutdownBehavior', 'disableApiStop', 'instanceType']) }, errorCode: REMOVE, errorMessage: REMOVE, responseElements: null }),
+  },
+  // An administrator fetching one Windows password now and then (allowed); the rest of the weight the
+  // denied-sweep clone had went to everyday reads.
+  { label: 'ec2 GetPasswordData', weight: 0.01, kinds: ['human'], sample: sample('aws.credential-access.ec2-get-password-data.json', 'GetPasswordData'), vary: (c) => ({ requestParameters: { instanceId: c.rng.pick(c.estate.instances) }, errorCode: REMOVE, errorMessage: REMOVE, responseElements: { instanceId: c.rng.pick(c.estate.instances), timestamp: c.t, passwordData: '<sensitiveDataRemoved>' } }) },
   { label: 'ec2 StartInstances', weight: 3, kinds: ['human', 'ci'], sample: sample('aws.execution.ec2-user-data.json', 'StartInstances') },
   { label: 'ec2 StopInstances', weight: 3, kinds: ['human', 'ci'], sample: sample('aws.execution.ec2-user-data.json', 'StopInstances') },
-  { label: 'ec2 ModifyInstanceAttribute', weight: 1, kinds: ['ci'], sample: sample('aws.execution.ec2-user-data.json', 'ModifyInstanceAttribute') },
-  { label: 'ec2 AuthorizeSecurityGroupIngress', weight: 2, kinds: ['ci', 'human'], sample: sample('aws.exfiltration.ec2-security-group-open-port-22-ingress.json', 'AuthorizeSecurityGroupIngress') },
-  { label: 'ec2 ModifySnapshotAttribute', weight: 0.5, kinds: ['ci'], sample: sample('aws.exfiltration.ec2-share-ebs-snapshot.json', 'ModifySnapshotAttribute') },
-  { label: 'ec2 ModifyImageAttribute', weight: 0.3, kinds: ['ci'], sample: sample('aws.exfiltration.ec2-share-ami.json', 'ModifyImageAttribute') },
-  { label: 'ec2 DeleteFlowLogs', weight: 0.1, kinds: ['ci'], sample: sample('aws.defense-evasion.vpc-remove-flow-logs.json', 'DeleteFlowLogs') },
-  { label: 'ec2-instance-connect SendSSHPublicKey', weight: 0.5, kinds: ['human'], sample: sample('aws.lateral-movement.ec2-instance-connect.json', 'SendSSHPublicKey') },
-  // A lone refused RunInstances now and then: matches ec2-denied-run-instances, never a burst.
-  { label: 'ec2 RunInstances (denied, lone)', weight: 0.03, kinds: ['app'], sample: sample('aws.execution.ec2-launch-unusual-instances.json', 'RunInstances'), matches: ['ec2-denied-run-instances'] },
+  // Resizing a stopped instance or protecting it from termination; user data is set at launch, and
+  // rewriting it is a planted incident.
+  {
+    label: 'ec2 ModifyInstanceAttribute', weight: 1, kinds: ['ci', 'human'], sample: sample('aws.execution.ec2-user-data.json', 'ModifyInstanceAttribute'),
+    vary: (c) => ({
+      requestParameters: c.rng.chance(0.6)
+        ? { instanceId: c.rng.pick(c.estate.instances), instanceType: { value: c.rng.pick(['m6i.large', 'm6i.xlarge', 't3.large', 'c6i.large']) } }
+        : { instanceId: c.rng.pick(c.estate.instances), disableApiTermination: { value: true } },
+      responseElements: { requestId: uuid(c.rng), _return: true },
+    }),
+  },
+  { label: 'ec2 AuthorizeSecurityGroupIngress', weight: 2, kinds: ['ci', 'human'], who: (p) => p.type !== 'IAMUser' || p.kind === 'human', sample: sample('aws.exfiltration.ec2-security-group-open-port-22-ingress.json', 'AuthorizeSecurityGroupIngress'), vary: (c) => ({ ...everydayIngress(c), ...deployCall(c) }) },
+  // Snapshots: a share with the DR account revoked once its copy is done (the share itself is a
+  // planted incident: the rule cannot tell the own organization's accounts from anyone else's).
+  {
+    label: 'ec2 ModifySnapshotAttribute (share revoked)', weight: 0.5, kinds: ['ci'], who: deployRole, sample: sample('aws.exfiltration.ec2-share-ebs-snapshot.json', 'ModifySnapshotAttribute'),
+    vary: (c) => ({ requestParameters: { snapshotId: c.rng.pick(c.estate.snapshots), attributeType: 'CREATE_VOLUME_PERMISSION', createVolumePermission: { remove: { items: [{ userId: otherAccountOf(c) }] } } }, responseElements: { requestId: uuid(c.rng), _return: true } }),
+  },
+  // Images: the golden-AMI pipeline shares with the organization (not counted by ec2-ami-shared), or
+  // updates a description, or revokes an old account share.
+  {
+    label: 'ec2 ModifyImageAttribute (organization share)', weight: 0.3, kinds: ['ci'], who: deployRole, sample: sample('aws.exfiltration.ec2-share-ami.json', 'ModifyImageAttribute'),
+    vary: (c) => {
+      const imageId = c.rng.pick(c.estate.images);
+      const roll = c.rng.float();
+      const requestParameters: JsonObject = roll < 0.6
+        ? { imageId, attributeType: 'launchPermission', launchPermission: { add: { items: [{ organizationArn: `arn:aws:organizations::${PROD.id}:organization/o-${keyed('org', 'abcdefghijklmnopqrstuvwxyz0123456789', 10)}` }] } } }
+        : roll < 0.8
+          ? { imageId, attributeType: 'description', description: { value: `golden image ${isoSeconds(c.t).slice(0, 10)}` } }
+          : { imageId, attributeType: 'launchPermission', launchPermission: { remove: { items: [{ userId: otherAccountOf(c) }] } } };
+      return { requestParameters, responseElements: { requestId: uuid(c.rng), _return: true } };
+    },
+  },
+  // VPC flow logs are deleted by the few stack teardowns a week, scheduled with the planned events.
+  { label: 'ec2-instance-connect SendSSHPublicKey', weight: 0.5, kinds: ['human'], sample: sample('aws.lateral-movement.ec2-instance-connect.json', 'SendSSHPublicKey'), vary: (c) => ({ requestParameters: { instanceId: c.rng.pick(c.estate.instances), instanceOSUser: c.rng.pick(['ec2-user', 'ubuntu']), sSHPublicKey: `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI${chars(c.rng, BASE64, 43)}` } }) },
+  // A lone refused RunInstances now and then (an ordinary type): matches ec2-denied-run-instances, never a burst.
+  { label: 'ec2 RunInstances (denied, lone)', weight: 0.03, kinds: ['app'], sample: sample('aws.execution.ec2-launch-unusual-instances.json', 'RunInstances'), matches: ['ec2-denied-run-instances'], vary: (c) => ({ requestParameters: { instancesSet: { items: [{ imageId: c.rng.pick(c.estate.images), minCount: 1, maxCount: 1 }] }, instanceType: c.rng.pick(['t3.medium', 'm6i.large']), blockDeviceMapping: {}, monitoring: { enabled: false }, disableApiTermination: false, disableApiStop: false, clientToken: uuid(c.rng) } }) },
+  {
+    // Weight freed by the denied GetPasswordData sweep (0.99), GetFederationToken, DeleteFlowLogs and
+    // DeleteResolverQueryLogConfig (0.1 each).
+    label: 'ec2 reads', weight: 0.99 + 0.1 + 0.1 + 0.1, kinds: ['human', 'ci', 'app'], sample: sample('aws.execution.ec2-user-data.json', 'DescribeInstances'),
+    vary: (c) => {
+      const call = c.rng.pick(EVERYDAY_READS);
+      return { eventSource: `${call.source}.amazonaws.com`, eventName: call.name, readOnly: true, requestParameters: call.params(c), responseElements: null };
+    },
+  },
   // SSM
   { label: 'ssm DescribeInstanceInformation', weight: 110, kinds: ['instance', 'instance', 'human'], sample: sample('aws.credential-access.ec2-steal-instance-credentials.json', 'DescribeInstanceInformation'), vary: (c) => ({ requestParameters: { filters: [{ key: 'InstanceIds', values: [c.rng.pick(c.estate.instances)] }] } }) },
   {
@@ -497,34 +732,137 @@ const TEMPLATES: Template[] = [
   },
   { label: 'ssm DescribeParameters', weight: 12, kinds: ['human', 'ci'], sample: sample('aws.credential-access.ssm-retrieve-securestring-parameters.json', 'DescribeParameters') },
   { label: 'ssm GetCommandInvocation', weight: 8, kinds: ['human', 'ci'], sample: sample('aws.credential-access.ec2-steal-instance-credentials.json', 'GetCommandInvocation') },
-  { label: 'ssm SendCommand', weight: 2, kinds: ['human', 'ci'], sample: sample('aws.execution.ssm-send-command.json', 'SendCommand') },
-  { label: 'ssm StartSession', weight: 1, kinds: ['human'], sample: sample('aws.execution.ssm-start-session.json', 'StartSession') },
-  { label: 'ssm TerminateSession', weight: 1, kinds: ['human'], sample: sample('aws.execution.ssm-start-session.json', 'TerminateSession') },
+  // Run Command as fleets use it: patching, agent updates and packages, on instances picked by tag.
+  {
+    label: 'ssm SendCommand (fleet documents)', weight: 1.99, kinds: ['human', 'ci'], sample: sample('aws.execution.ssm-send-command.json', 'SendCommand'),
+    vary: (c) => sendCommand(c, c.rng.pick(SSM_FLEET_DOCUMENTS), c.rng.chance(0.7) ? { targets: [{ key: 'tag:PatchGroup', values: [c.rng.pick(['web', 'workers', 'bastion'])] }] } : { instanceIds: [c.rng.pick(c.estate.instances)] }),
+  },
+  // An engineer running a shell command on an instance or two: everyday operations, and what
+  // ssm-send-command alerts on (see bench/RESULTS.md).
+  {
+    label: 'ssm SendCommand (ad-hoc shell)', weight: 0.01, kinds: ['human'], sample: sample('aws.execution.ssm-send-command.json', 'SendCommand'),
+    vary: (c) => sendCommand(c, 'AWS-RunShellScript', { instanceIds: Array.from({ length: c.rng.range(1, 2) }, () => c.rng.pick(c.estate.instances)) }),
+  },
+  // Session Manager in place of SSH: engineers open sessions on the instances every day.
+  {
+    label: 'ssm StartSession', weight: 1, kinds: ['human'], sample: sample('aws.execution.ssm-start-session.json', 'StartSession'),
+    vary: (c, base) => {
+      const sessionId = `${sessionUser(c)}-${chars(c.rng, 'abcdefghijklmnopqrstuvwxyz0123456789', 26)}`;
+      const stream = String((base['responseElements'] as JsonObject)['streamUrl']).replace(/data-channel\/[^?]+/, `data-channel/${sessionId}`);
+      return { requestParameters: { target: c.rng.pick(c.estate.instances) }, responseElements: { sessionId, streamUrl: stream, tokenValue: 'Value hidden due to security reasons.' } };
+    },
+  },
+  {
+    label: 'ssm TerminateSession', weight: 1, kinds: ['human'], sample: sample('aws.execution.ssm-start-session.json', 'TerminateSession'),
+    vary: (c) => {
+      const sessionId = `${sessionUser(c)}-${chars(c.rng, 'abcdefghijklmnopqrstuvwxyz0123456789', 26)}`;
+      return { requestParameters: { sessionId }, responseElements: { sessionId } };
+    },
+  },
   // Secrets Manager
   { label: 'secretsmanager GetSecretValue', weight: 70, kinds: ['app', 'instance'], sample: sample('aws.credential-access.secretsmanager-retrieve-secrets.json', 'GetSecretValue'), vary: (c) => ({ requestParameters: { secretId: c.rng.pick(c.estate.secrets) } }) },
   { label: 'secretsmanager ListSecrets', weight: 6, kinds: ['human', 'ci'], sample: sample('aws.credential-access.secretsmanager-retrieve-secrets.json', 'ListSecrets') },
-  { label: 'secretsmanager BatchGetSecretValue', weight: 4, kinds: ['app'], sample: sample('aws.credential-access.secretsmanager-batch-retrieve-secrets.json', 'BatchGetSecretValue') },
+  // One worker fetches its few secrets in one call at task start; BatchGetSecretValue by filter (the
+  // Stratus shape) is a planted incident. The weight the attack clone had went to DescribeSecret.
+  {
+    label: 'secretsmanager BatchGetSecretValue', weight: 0.02, kinds: ['app'], who: (p) => p.name === 'billing-worker', sample: sample('aws.credential-access.secretsmanager-batch-retrieve-secrets.json', 'BatchGetSecretValue'),
+    vary: (c) => ({ requestParameters: { secretIdList: c.estate.secrets.filter((x) => /:secret:(billing|shared)\//.test(x)) } }),
+  },
+  { label: 'secretsmanager DescribeSecret', weight: 3.98, kinds: ['app', 'ci'], sample: sample('aws.credential-access.secretsmanager-retrieve-secrets.json', 'GetSecretValue'), vary: (c) => ({ eventName: 'DescribeSecret', requestParameters: { secretId: c.rng.pick(c.estate.secrets) }, responseElements: null }) },
   // Bedrock
   { label: 'bedrock InvokeModel', weight: 20, kinds: ['app'], sample: sample('aws.impact.bedrock-invoke-model.json', 'InvokeModel'), vary: (c) => ({ requestParameters: { modelId: c.rng.pick(c.estate.models) } }) },
   { label: 'bedrock GetFoundationModelAvailability', weight: 8, kinds: ['app', 'human'], sample: sample('aws.impact.bedrock-invoke-model.json', 'GetFoundationModelAvailability'), vary: (c) => ({ requestParameters: { modelId: c.rng.pick(c.estate.models) } }) },
   { label: 'bedrock ListFoundationModelAgreementOffers', weight: 2, kinds: ['human'], sample: sample('aws.impact.bedrock-invoke-model.json', 'ListFoundationModelAgreementOffers') },
   // Lambda, RDS, Route 53 Resolver: deploys
-  { label: 'lambda UpdateFunctionCode', weight: 2, kinds: ['ci'], sample: sample('aws.persistence.lambda-overwrite-code.json', 'UpdateFunctionCode20150331v2') },
-  { label: 'lambda UpdateFunctionConfiguration', weight: 1.5, kinds: ['ci'], sample: sample('aws.persistence.lambda-layer-extension.json', 'UpdateFunctionConfiguration20150331v2') },
-  { label: 'lambda AddPermission', weight: 0.5, kinds: ['ci'], sample: sample('aws.persistence.lambda-backdoor-function.json', 'AddPermission20150331v2') },
-  { label: 'rds ModifyDBSnapshotAttribute', weight: 0.2, kinds: ['ci'], sample: sample('aws.exfiltration.rds-share-snapshot.json', 'ModifyDBSnapshotAttribute') },
-  { label: 'route53resolver DeleteResolverQueryLogConfig', weight: 0.1, kinds: ['ci'], sample: sample('aws.defense-evasion.dns-delete-logs.json', 'DeleteResolverQueryLogConfig') },
+  // Deploys by the pipeline roles, through CloudFormation or Terraform: code, configuration (layers
+  // included), and invoke permissions for the services that trigger the functions.
+  {
+    label: 'lambda UpdateFunctionCode', weight: 2, kinds: ['ci'], who: deployRole, sample: sample('aws.persistence.lambda-overwrite-code.json', 'UpdateFunctionCode20150331v2'),
+    vary: (c, base) => ({ ...withFunction(base, LAMBDA_SAMPLE_NAMES.code, c.rng.pick(c.estate.functions)), ...deployCall(c) }),
+  },
+  {
+    label: 'lambda UpdateFunctionConfiguration', weight: 1.5, kinds: ['ci'], who: deployRole, sample: sample('aws.persistence.lambda-layer-extension.json', 'UpdateFunctionConfiguration20150331v2'),
+    vary: (c, base) => {
+      const fn = c.rng.pick(c.estate.functions);
+      const changed = withFunction(base, LAMBDA_SAMPLE_NAMES.layer, fn);
+      const requestParameters = c.rng.chance(0.5)
+        ? { functionName: functionArn(c, fn), environment: {}, layers: [`arn:aws:lambda:${c.region}:${c.account.id}:layer:shared-deps:${c.rng.range(10, 40)}`] }
+        : { functionName: functionArn(c, fn), memorySize: c.rng.pick([256, 512, 1024]), timeout: c.rng.pick([15, 30, 60]) };
+      return { ...changed, requestParameters, ...deployCall(c) };
+    },
+  },
+  {
+    label: 'lambda AddPermission (service trigger)', weight: 0.5, kinds: ['ci'], who: deployRole, sample: sample('aws.persistence.lambda-backdoor-function.json', 'AddPermission20150331v2'),
+    vary: (c) => ({ ...servicePermission(c), ...deployCall(c) }),
+  },
+  // RDS: a manual snapshot's share with another account revoked (the share is a planted incident).
+  {
+    label: 'rds ModifyDBSnapshotAttribute (share revoked)', weight: 0.2, kinds: ['ci'], who: deployRole, sample: sample('aws.exfiltration.rds-share-snapshot.json', 'ModifyDBSnapshotAttribute'),
+    vary: (c) => {
+      const id = c.rng.pick(c.estate.dbSnapshots);
+      return { requestParameters: { attributeName: 'restore', dBSnapshotIdentifier: id, valuesToRemove: [otherAccountOf(c)] }, responseElements: { dBSnapshotAttributes: [{ attributeName: 'restore', attributeValues: [] }], dBSnapshotIdentifier: id } };
+    },
+  },
+  // DNS query logging is removed by the few stack teardowns a week, scheduled with the planned events.
   // Global services, delivered in us-east-1 only.
   { label: 'signin ConsoleLogin', weight: 1, kinds: ['human'], iamUserOnly: true, global: true, sample: sample('aws.initial-access.console-login-without-mfa.json', 'ConsoleLogin'), vary: () => ({ additionalEventData: { LoginTo: 'https://console.aws.amazon.com/console/home', MobileVersion: 'No', MFAUsed: 'Yes' } }) },
-  { label: 'iam CreateAccessKey', weight: 0.4, kinds: ['human', 'ci'], global: true, sample: sample('aws.persistence.iam-backdoor-user.json', 'CreateAccessKey') },
-  { label: 'iam AttachRolePolicy', weight: 0.4, kinds: ['ci'], global: true, sample: sample('aws.persistence.iam-create-backdoor-role.json', 'AttachRolePolicy') },
-  { label: 'iam CreateRole', weight: 0.4, kinds: ['ci'], global: true, sample: sample('aws.persistence.iam-create-backdoor-role.json', 'CreateRole') },
-  { label: 'iam UpdateAssumeRolePolicy', weight: 0.3, kinds: ['ci'], global: true, sample: sample('aws.persistence.iam-backdoor-role.json', 'UpdateAssumeRolePolicy') },
-  { label: 'iam CreateUser', weight: 0.2, kinds: ['human', 'ci'], global: true, sample: sample('aws.persistence.iam-create-admin-user.json', 'CreateUser') },
-  { label: 'iam AttachUserPolicy', weight: 0.1, kinds: ['human'], global: true, sample: sample('aws.persistence.iam-create-admin-user.json', 'AttachUserPolicy') },
-  { label: 'iam CreateLoginProfile', weight: 0.2, kinds: ['human'], global: true, sample: sample('aws.persistence.iam-create-user-login-profile.json', 'CreateLoginProfile') },
-  { label: 'iam DeleteLoginProfile (refused)', weight: 0.1, kinds: ['human'], global: true, sample: sample('aws.persistence.iam-create-user-login-profile.json', 'DeleteLoginProfile') },
-  { label: 'iam UpdateLoginProfile', weight: 0.2, kinds: ['human'], global: true, sample: sample('aws.privilege-escalation.iam-update-user-login-profile.json', 'UpdateLoginProfile') },
+  // IAM writes at the rates of a small estate (a few a day, deploys included): IAM users rotating their
+  // own keys, deploys creating service roles with scoped policies, an engineer created now and then
+  // and onboarded with a console password (which iam-login-profile-for-other-user reports). The weight
+  // the attack clones had beyond that went to IAM reads. Backdoor users, admin grants and trust
+  // policies opened to outside accounts are planted incidents.
+  {
+    label: 'iam CreateAccessKey (own key rotated)', weight: 0.01, kinds: ['human', 'ci'], who: (p) => p.type === 'IAMUser', global: true, sample: sample('aws.persistence.iam-backdoor-user.json', 'CreateAccessKey'),
+    vary: (c) => {
+      const userName = String(c.who?.identity['userName'] ?? '');
+      return { requestParameters: c.rng.chance(0.5) ? { userName } : null, responseElements: { accessKey: { accessKeyId: `AKIA${chars(c.rng, UPPER_ALNUM, 16)}`, createDate: iamDate(c.t), status: 'Active', userName } } };
+    },
+  },
+  {
+    label: 'iam AttachRolePolicy (scoped)', weight: 0.05, kinds: ['ci'], who: deployRole, global: true, sample: sample('aws.persistence.iam-create-backdoor-role.json', 'AttachRolePolicy'),
+    vary: (c) => ({ requestParameters: { roleName: `${c.rng.pick(c.estate.functions)}-role`, policyArn: c.rng.pick(SCOPED_POLICIES) }, ...deployCall(c) }),
+  },
+  {
+    label: 'iam CreateRole (service role)', weight: 0.05, kinds: ['ci'], who: deployRole, global: true, sample: sample('aws.persistence.iam-create-backdoor-role.json', 'CreateRole'),
+    vary: (c) => {
+      const roleName = `${c.rng.pick(c.estate.functions)}-role-${chars(c.rng, UPPER_ALNUM, 8)}`;
+      const trust = serviceTrust(c.rng.pick(['lambda.amazonaws.com', 'ecs-tasks.amazonaws.com', 'ec2.amazonaws.com']));
+      return {
+        requestParameters: { roleName, assumeRolePolicyDocument: trust },
+        responseElements: { role: { path: '/', roleName, roleId: `AROA${chars(c.rng, UPPER_ALNUM, 17)}`, arn: `arn:aws:iam::${c.account.id}:role/${roleName}`, createDate: iamDate(c.t), assumeRolePolicyDocument: encodeURIComponent(trust) } },
+        ...deployCall(c),
+      };
+    },
+  },
+  {
+    label: 'iam UpdateAssumeRolePolicy (service trust)', weight: 0.02, kinds: ['ci'], who: deployRole, global: true, sample: sample('aws.persistence.iam-backdoor-role.json', 'UpdateAssumeRolePolicy'),
+    vary: (c) => ({ requestParameters: { roleName: c.rng.pick(c.estate.roles), policyDocument: serviceTrust(c.rng.pick(['lambda.amazonaws.com', 'ecs-tasks.amazonaws.com', 'ec2.amazonaws.com'])) }, ...deployCall(c) }),
+  },
+  {
+    label: 'iam CreateUser (new engineer)', weight: 0.005, kinds: ['human'], global: true, matches: ['iam-new-user-with-credentials'], sample: sample('aws.persistence.iam-create-admin-user.json', 'CreateUser'),
+    vary: (c) => {
+      const userName = `eng-${chars(c.rng, 'abcdefghijklmnopqrstuvwxyz', 6)}`;
+      return { requestParameters: { userName }, responseElements: { user: { path: '/', userName, userId: `AIDA${chars(c.rng, UPPER_ALNUM, 17)}`, arn: `arn:aws:iam::${c.account.id}:user/${userName}`, createDate: iamDate(c.t) } } };
+    },
+  },
+  { label: 'iam AttachUserPolicy (read-only)', weight: 0.005, kinds: ['human'], global: true, sample: sample('aws.persistence.iam-create-admin-user.json', 'AttachUserPolicy'), vary: (c) => ({ requestParameters: { userName: `eng-${chars(c.rng, 'abcdefghijklmnopqrstuvwxyz', 6)}`, policyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' } }) },
+  {
+    label: 'iam CreateLoginProfile (onboarding)', weight: 0.003, kinds: ['human'], global: true, matches: ['iam-new-user-with-credentials'], sample: sample('aws.persistence.iam-create-user-login-profile.json', 'CreateLoginProfile'),
+    vary: (c) => {
+      const userName = `eng-${chars(c.rng, 'abcdefghijklmnopqrstuvwxyz', 6)}`;
+      return { requestParameters: { userName, passwordResetRequired: true }, responseElements: { loginProfile: { userName, passwordResetRequired: true, createDate: iamDate(c.t) } } };
+    },
+  },
+  { label: 'iam DeleteLoginProfile (refused)', weight: 0.01, kinds: ['human'], global: true, sample: sample('aws.persistence.iam-create-user-login-profile.json', 'DeleteLoginProfile') },
+  { label: 'iam UpdateLoginProfile (password reset)', weight: 0.003, kinds: ['human'], global: true, sample: sample('aws.privilege-escalation.iam-update-user-login-profile.json', 'UpdateLoginProfile'), vary: (c) => ({ requestParameters: { userName: c.rng.pick(['alice', 'bob', 'carol', 'dave', 'erin']), passwordResetRequired: true } }) },
+  {
+    // Weight freed by the IAM writes above (0.4 + 0.4 + 0.4 + 0.3 + 0.2 + 0.1 + 0.2 + 0.1 + 0.2 = 2.3 before).
+    label: 'iam reads', weight: 2.3 - (0.01 + 0.05 + 0.05 + 0.02 + 0.005 + 0.005 + 0.003 + 0.01 + 0.003), kinds: ['human', 'ci'], global: true, sample: sample('aws.persistence.iam-create-admin-user.json', 'CreateUser'),
+    vary: (c) => {
+      const call = c.rng.pick(IAM_READS);
+      return { eventName: call.name, readOnly: true, requestParameters: call.params(c), responseElements: null };
+    },
+  },
 ];
 
 /** Localized templates per stream, with principals allowed for each. */
@@ -541,7 +879,7 @@ function tableFor(stream: Stream): StreamTable {
   let total = 0;
   for (const template of TEMPLATES) {
     if (template.global && stream.region !== GLOBAL_REGION) continue;
-    const principals = PRINCIPALS.filter((p) => template.kinds.includes(p.kind) && (!template.iamUserOnly || p.type === 'IAMUser'));
+    const principals = PRINCIPALS.filter((p) => template.kinds.includes(p.kind) && (!template.iamUserOnly || p.type === 'IAMUser') && (template.who?.(p) ?? true));
     if (principals.length === 0) throw new Error(`no principal for ${template.label}`);
     entries.push({ template, base: localize(template.sample, stream.account, stream.region), principals });
     total += template.weight;
@@ -568,7 +906,7 @@ function benignRecord(table: StreamTable, t: number, rng: Rng, matched: Record<s
   const { account, region } = table.stream;
   const principal = rng.pick(principals);
   const who = identityOf(principal, account, t, rng);
-  const ctx: Ctx = { rng, account, region, t, estate: estateOf(account, region) };
+  const ctx: Ctx = { rng, account, region, t, estate: estateOf(account, region), who: { principal, identity: who.identity } };
   const over: CtRecord = {
     userIdentity: who.identity,
     eventTime: isoSeconds(t),
@@ -576,6 +914,7 @@ function benignRecord(table: StreamTable, t: number, rng: Rng, matched: Record<s
     userAgent: rng.pick(who.agents),
     requestID: uuid(rng),
     eventID: uuid(rng),
+    ...(principal.kind === 'instance' ? fromInsideVpc(ctx, String(base['eventSource'])) : {}),
     ...(template.vary ? template.vary(ctx, base) : {}),
   };
   for (const rule of template.matches ?? []) matched[rule] = (matched[rule] ?? 0) + 1;
@@ -746,7 +1085,10 @@ function planIncidents(rng: Rng): Plan {
       const stop = sample('aws.defense-evasion.cloudtrail-stop.json', 'StopLogging');
       event(stream, t + rng.range(2, 8) * MINUTE, stop, root, { eventSource: 's3.amazonaws.com', eventName: 'ListBuckets', readOnly: true, requestParameters: { Host: 's3.amazonaws.com' } });
       event(stream, t + rng.range(9, 20) * MINUTE, stop, root, { eventSource: 'iam.amazonaws.com', eventName: 'GetAccountSummary', readOnly: true, requestParameters: null });
-      add(plan.expectedMatches, 'root-account-activity', 3);
+      // The sign-in is root-console-sign-in's; the API calls after it are root-account-activity's.
+      add(plan.expectedMatches, 'root-console-sign-in');
+      add(plan.expectedAlerts, 'root-console-sign-in');
+      add(plan.expectedMatches, 'root-account-activity', 2);
       add(plan.expectedAlerts, 'root-account-activity');
       add(plan.expectedGroupedIncidents, 'root-account-activity');
       add(plan.scenarios, 'root-account-activity incidents');
@@ -798,12 +1140,15 @@ function planIncidents(rng: Rng): Plan {
       const stream = rng.pick(STREAMS);
       const who = actor(STOLEN_ROLE, stream.account, t);
       who.ip = publicIp(rng);
+      let gpu = 0;
       for (let k = 0; k < 8; k++) {
         const at = t + k * 75_000 + rng.int(20_000);
+        const instanceType = rng.pick(['p3.16xlarge', 'p4d.24xlarge', 'g5.48xlarge', 'c7i.48xlarge']);
+        if (!instanceType.startsWith('c7i')) gpu++;
         event(stream, at, base, who, {
           requestParameters: {
             instancesSet: { items: [{ imageId: `ami-0${chars(rng, HEX, 16)}`, minCount: 1, maxCount: 10 }] },
-            instanceType: rng.pick(['p3.16xlarge', 'p4d.24xlarge', 'g5.48xlarge', 'c7i.48xlarge']),
+            instanceType,
             blockDeviceMapping: {},
             monitoring: { enabled: false },
             disableApiTermination: false,
@@ -816,6 +1161,12 @@ function planIncidents(rng: Rng): Plan {
       add(plan.expectedMatches, 'ec2-denied-run-instances', 8);
       add(plan.expectedAlerts, 'ec2-denied-run-instances');
       add(plan.expectedGroupedIncidents, 'ec2-denied-run-instances');
+      // Those asking for GPU types (all but c7i) are one ec2-unusual-instance-type incident per burst.
+      if (gpu > 0) {
+        add(plan.expectedMatches, 'ec2-unusual-instance-type', gpu);
+        add(plan.expectedAlerts, 'ec2-unusual-instance-type');
+        if (gpu > 1) add(plan.expectedGroupedIncidents, 'ec2-unusual-instance-type');
+      }
       add(plan.scenarios, 'ec2-denied-run-instances bursts (8 in 10 min)');
     }
     // Near-miss: dry runs that would have succeeded are not denials.
@@ -823,8 +1174,9 @@ function planIncidents(rng: Rng): Plan {
       const t = START + rng.int(END - START - HOUR);
       const stream = rng.pick(STREAMS);
       const who = actor(PRINCIPALS.find((p) => p.name === 'terraform-apply') as Principal, stream.account, t);
+      const requestParameters = { ...(localize(base, stream.account, stream.region)['requestParameters'] as JsonObject), instanceType: 't3.small' };
       for (let k = 0; k < 6; k++) {
-        event(stream, t + k * 30_000, base, who, { errorCode: 'Client.DryRunOperation', errorMessage: 'Request would have succeeded, but DryRun flag is set.' });
+        event(stream, t + k * 30_000, base, who, { requestParameters, errorCode: 'Client.DryRunOperation', errorMessage: 'Request would have succeeded, but DryRun flag is set.' });
       }
       add(plan.scenarios, 'near-miss (6 DryRun RunInstances)');
     }
@@ -857,6 +1209,157 @@ function planIncidents(rng: Rng): Plan {
       add(plan.expectedGroupedIncidents, 's3-bucket-mass-delete');
       add(plan.scenarios, 's3-bucket-mass-delete (4 DeleteBucket in 20 min)');
     }
+  }
+
+  // Attacks the rest of the pack exists for, in the Stratus Red Team shapes the everyday mix used to
+  // clone, one of each per two days. Each counts the rules it must fire exactly; rules that everyday
+  // traffic fires too (CIS change records, ssm-send-command, secretsmanager-batch-read) are named in
+  // the scenario but not counted: bench/alerts-per-day.ts measures their everyday alerts.
+  {
+    const n = Math.max(1, Math.round(DAYS / 2));
+    const legacyCi = PRINCIPALS.find((p) => p.name === 'ci-legacy') as Principal;
+    /** A principal's credentials used from somewhere else: the attacker's address and tooling. */
+    const thief = (p: Principal, account: Account, t: number): { identity: JsonObject; ip: string; agent: string } => ({ ...actor(p, account, t), ip: publicIp(rng), agent: UA.boto.replace('exec-env/AWS_Lambda_python3.12 ', '') });
+    const expect = (rule: string, matches = 1, alerts = 1, grouped = 0): void => {
+      add(plan.expectedMatches, rule, matches);
+      add(plan.expectedAlerts, rule, alerts);
+      if (grouped > 0) add(plan.expectedGroupedIncidents, rule, grouped);
+    };
+    const regional = (): Stream => rng.pick(STREAMS);
+    const attack = (label: string, run: (t: number) => void): void => {
+      const slot = slotPicker();
+      for (let i = 0; i < n; i++) {
+        run(slot());
+        add(plan.scenarios, label);
+      }
+    };
+    const resourcesOf = (stream: Stream): Estate => estateOf(stream.account, stream.region);
+
+    attack('attack: SSH opened to 0.0.0.0/0 with a leaked key (also security-group-changed)', (t) => {
+      const stream = regional();
+      const groupId = rng.pick(resourcesOf(stream).securityGroups);
+      event(stream, t, sample('aws.exfiltration.ec2-security-group-open-port-22-ingress.json', 'AuthorizeSecurityGroupIngress'), thief(legacyCi, stream.account, t), {
+        requestParameters: { groupId, ipPermissions: {}, ipProtocol: 'tcp', fromPort: 22, toPort: 22, cidrIp: '0.0.0.0/0' },
+        responseElements: { requestId: uuid(rng), _return: true, securityGroupRuleSet: { items: [{ groupOwnerId: stream.account.id, groupId, securityGroupRuleId: `sgr-0${chars(rng, HEX, 16)}`, isEgress: false, ipProtocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' }] } },
+      });
+      expect('admin-port-open-to-internet');
+    });
+    attack('attack: EBS snapshot shared with an outside account', (t) => {
+      const stream = regional();
+      const base = sample('aws.exfiltration.ec2-share-ebs-snapshot.json', 'ModifySnapshotAttribute');
+      event(stream, t, base, thief(STOLEN_ROLE, stream.account, t), { requestParameters: deepReplace(base['requestParameters'] ?? null, 'snap-041993b54a9b3af6f', rng.pick(resourcesOf(stream).snapshots)) });
+      expect('ec2-snapshot-shared');
+    });
+    attack('attack: AMI shared with an outside account', (t) => {
+      const stream = regional();
+      const base = sample('aws.exfiltration.ec2-share-ami.json', 'ModifyImageAttribute');
+      event(stream, t, base, thief(STOLEN_ROLE, stream.account, t), { requestParameters: deepReplace(base['requestParameters'] ?? null, 'ami-de1fbCab6ccB03e6D', rng.pick(resourcesOf(stream).images)) });
+      expect('ec2-ami-shared');
+    });
+    attack('attack: RDS snapshot shared with an outside account', (t) => {
+      const stream = regional();
+      const base = sample('aws.exfiltration.rds-share-snapshot.json', 'ModifyDBSnapshotAttribute');
+      const id = rng.pick(resourcesOf(stream).dbSnapshots);
+      event(stream, t, base, thief(STOLEN_ROLE, stream.account, t), { requestParameters: deepReplace(base['requestParameters'] ?? null, 'exfiltration', id), responseElements: deepReplace(base['responseElements'] ?? null, 'exfiltration', id) });
+      expect('rds-snapshot-shared');
+    });
+    attack('attack: Lambda function made invokable by anyone (backdoor)', (t) => {
+      const stream = regional();
+      const base = sample('aws.persistence.lambda-backdoor-function.json', 'AddPermission20150331v2');
+      event(stream, t, base, thief(legacyCi, stream.account, t), withFunction(localize(base, stream.account, stream.region), LAMBDA_SAMPLE_NAMES.backdoor, rng.pick(resourcesOf(stream).functions)));
+      expect('lambda-function-public');
+    });
+    attack('attack: Lambda code and layers replaced with a leaked key', (t) => {
+      const stream = regional();
+      const fn = rng.pick(resourcesOf(stream).functions);
+      const who = thief(legacyCi, stream.account, t);
+      const code = localize(sample('aws.persistence.lambda-overwrite-code.json', 'UpdateFunctionCode20150331v2'), stream.account, stream.region);
+      const layer = localize(sample('aws.persistence.lambda-layer-extension.json', 'UpdateFunctionConfiguration20150331v2'), stream.account, stream.region);
+      event(stream, t, code, who, withFunction(code, LAMBDA_SAMPLE_NAMES.code, fn));
+      event(stream, t + rng.range(2, 9) * MINUTE, layer, who, withFunction(layer, LAMBDA_SAMPLE_NAMES.layer, fn));
+      expect('lambda-code-overwritten');
+      expect('lambda-layer-added');
+    });
+    {
+      // VPC flow logs and DNS query logging removed by an attacker; and, a few times a week, by a stack
+      // teardown in the sandbox (CloudFormation deleting a VPC stack), which the rules report alike.
+      const slot = slotPicker();
+      const flow = sample('aws.defense-evasion.vpc-remove-flow-logs.json', 'DeleteFlowLogs');
+      const dns = sample('aws.defense-evasion.dns-delete-logs.json', 'DeleteResolverQueryLogConfig');
+      const remove = (stream: Stream, t: number, who: { identity: JsonObject; ip: string; agent: string }): void => {
+        const configId = `rqlc-${chars(rng, HEX, 16)}`;
+        event(stream, t, flow, who, { requestParameters: { DeleteFlowLogsRequest: { FlowLogId: { content: `fl-0${chars(rng, HEX, 16)}`, tag: 1 } } } });
+        event(stream, t + rng.range(1, 4) * MINUTE, dns, who, { requestParameters: { originSequenceNumber: 0, resolverQueryLogConfigId: configId }, responseElements: deepReplace(localize(dns, stream.account, stream.region)['responseElements'] ?? null, 'rqlc-4473f20ca554c07', configId) });
+        expect('vpc-flow-logs-deleted');
+        expect('dns-query-logging-deleted');
+      };
+      for (let i = 0; i < n; i++) {
+        const t = slot();
+        const stream = regional();
+        remove(stream, t, thief(STOLEN_ROLE, stream.account, t));
+        add(plan.scenarios, 'attack: flow logs and DNS query logging deleted');
+      }
+      const deployer = PRINCIPALS.find((p) => p.name === 'github-actions-deploy') as Principal;
+      for (let i = 0; i < Math.round((3 * DAYS) / 7); i++) {
+        const t = slot();
+        const stream = streamOf(SANDBOX, GLOBAL_REGION);
+        remove(stream, t, { identity: { ...actor(deployer, SANDBOX, t).identity, invokedBy: CFN }, ip: CFN, agent: CFN });
+        add(plan.scenarios, 'everyday: VPC stack torn down (flow logs and DNS query logging deleted; 3 a week)');
+      }
+    }
+    attack('attack: user data replaced on a stopped instance', (t) => {
+      const stream = regional();
+      const who = thief(legacyCi, stream.account, t);
+      const instanceId = rng.pick(resourcesOf(stream).instances);
+      const items = { instancesSet: { items: [{ instanceId }] } };
+      event(stream, t, sample('aws.execution.ec2-user-data.json', 'StopInstances'), who, { requestParameters: { ...items, force: false } });
+      event(stream, t + 2 * MINUTE, sample('aws.execution.ec2-user-data.json', 'ModifyInstanceAttribute'), who, { requestParameters: { instanceId, userData: '<sensitiveDataRemoved>' } });
+      event(stream, t + 3 * MINUTE, sample('aws.execution.ec2-user-data.json', 'StartInstances'), who, { requestParameters: items });
+      expect('ec2-user-data-modified');
+    });
+    attack('attack: instance credentials stolen with SendCommand and used from outside (also ssm-send-command)', (t) => {
+      const stream = regional();
+      const who = thief(legacyCi, stream.account, t);
+      const instanceId = rng.pick(resourcesOf(stream).instances);
+      const ctx: Ctx = { rng, account: stream.account, region: stream.region, t, estate: resourcesOf(stream) };
+      event(stream, t, SEND_COMMAND, who, sendCommand(ctx, 'AWS-RunShellScript', { instanceIds: [instanceId] }));
+      const role = PRINCIPALS.find((p) => p.kind === 'instance') as Principal;
+      const stolen = { ...actor(role, stream.account, t), ip: who.ip, agent: who.agent };
+      event(stream, t + 4 * MINUTE, sample('aws.credential-access.ec2-steal-instance-credentials.json', 'GetCallerIdentity'), stolen, {});
+      event(stream, t + 5 * MINUTE, sample('aws.execution.ec2-user-data.json', 'DescribeInstances'), stolen, { requestParameters: { instancesSet: {}, filterSet: {} } });
+      expect('ec2-instance-credentials-whoami');
+    });
+    attack('attack: backdoor IAM user with admin rights and an access key (also iam-policy-change)', (t) => {
+      const account = rng.pick(ACCOUNTS);
+      const stream = streamOf(account, GLOBAL_REGION);
+      const who = thief(rng.pick(PRINCIPALS.filter((p) => p.kind === 'human' && p.type === 'IAMUser')), account, t);
+      const userName = `svc-${chars(rng, 'abcdefghijklmnopqrstuvwxyz', 8)}`;
+      const file = 'aws.persistence.iam-create-admin-user.json';
+      event(stream, t, sample(file, 'CreateUser'), who, { requestParameters: { userName }, responseElements: { user: { path: '/', userName, userId: `AIDA${chars(rng, UPPER_ALNUM, 17)}`, arn: `arn:aws:iam::${account.id}:user/${userName}`, createDate: iamDate(t) } } });
+      event(stream, t + MINUTE, sample(file, 'AttachUserPolicy'), who, { requestParameters: { userName, policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' } });
+      event(stream, t + 2 * MINUTE, sample('aws.persistence.iam-backdoor-user.json', 'CreateAccessKey'), who, { requestParameters: { userName }, responseElements: { accessKey: { accessKeyId: `AKIA${chars(rng, UPPER_ALNUM, 16)}`, createDate: iamDate(t + 2 * MINUTE), status: 'Active', userName } } });
+      expect('iam-new-user-with-credentials', 2, 1);
+      expect('iam-admin-policy-attached');
+      expect('iam-access-key-for-other-user');
+    });
+    attack('attack: role trust opened to an outside account (also iam-policy-change)', (t) => {
+      const account = rng.pick(ACCOUNTS);
+      const base = sample('aws.persistence.iam-backdoor-role.json', 'UpdateAssumeRolePolicy');
+      event(streamOf(account, GLOBAL_REGION), t, base, thief(STOLEN_ROLE, account, t), { requestParameters: deepReplace(base['requestParameters'] ?? null, 'stratus-red-team-backdoor-r-role', rng.pick(estateOf(account, GLOBAL_REGION).roles)) });
+      expect('iam-role-trust-external-account');
+    });
+    attack('attack: federation token minted from a leaked key', (t) => {
+      const stream = regional();
+      event(stream, t, sample('aws.persistence.sts-federation-token.json', 'GetFederationToken'), thief(legacyCi, stream.account, t), {});
+      expect('sts-federation-token');
+    });
+    attack('attack: every tagged secret read in one batch (also secretsmanager-batch-read)', (t) => {
+      const stream = regional();
+      const who = thief(STOLEN_ROLE, stream.account, t);
+      const file = 'aws.credential-access.secretsmanager-batch-retrieve-secrets.json';
+      event(stream, t, sample('aws.credential-access.secretsmanager-retrieve-secrets.json', 'ListSecrets'), who, {});
+      event(stream, t + 20_000, sample(file, 'BatchGetSecretValue'), who, { requestParameters: { filters: [{ key: 'tag-key', values: ['team'] }] } });
+    });
   }
 
   plan.events.sort((a, b) => a.t - b.t);
