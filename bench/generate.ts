@@ -686,7 +686,11 @@ const TEMPLATES: Template[] = [
       responseElements: { requestId: uuid(c.rng), _return: true },
     }),
   },
-  { label: 'ec2 AuthorizeSecurityGroupIngress', weight: 2, kinds: ['ci', 'human'], who: (p) => p.type !== 'IAMUser' || p.kind === 'human', sample: sample('aws.exfiltration.ec2-security-group-open-port-22-ingress.json', 'AuthorizeSecurityGroupIngress'), vary: (c) => ({ ...everydayIngress(c), ...deployCall(c) }) },
+  // People-driven changes at the rates of this estate (seven engineers, three accounts; a regional
+  // template of weight 0.01 is about 6 calls a day): a security group rule changed by hand or by
+  // Terraform about a dozen times a day; the pipeline's CloudFormation deploys change them in bursts,
+  // scheduled with the planned events.
+  { label: 'ec2 AuthorizeSecurityGroupIngress', weight: 0.02, kinds: ['ci', 'human'], who: (p) => p.type !== 'IAMUser' || p.kind === 'human', sample: sample('aws.exfiltration.ec2-security-group-open-port-22-ingress.json', 'AuthorizeSecurityGroupIngress'), vary: (c) => ({ ...everydayIngress(c), ...deployCall(c) }) },
   // Snapshots: a share with the DR account revoked once its copy is done (the share itself is a
   // planted incident: the rule cannot tell the own organization's accounts from anyone else's).
   {
@@ -709,13 +713,15 @@ const TEMPLATES: Template[] = [
     },
   },
   // VPC flow logs are deleted by the few stack teardowns a week, scheduled with the planned events.
-  { label: 'ec2-instance-connect SendSSHPublicKey', weight: 0.5, kinds: ['human'], sample: sample('aws.lateral-movement.ec2-instance-connect.json', 'SendSSHPublicKey'), vary: (c) => ({ requestParameters: { instanceId: c.rng.pick(c.estate.instances), instanceOSUser: c.rng.pick(['ec2-user', 'ubuntu']), sSHPublicKey: `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI${chars(c.rng, BASE64, 43)}` } }) },
+  // Instance Connect from the console's Connect button: about a dozen key pushes a day.
+  { label: 'ec2-instance-connect SendSSHPublicKey', weight: 0.02, kinds: ['human'], sample: sample('aws.lateral-movement.ec2-instance-connect.json', 'SendSSHPublicKey'), vary: (c) => ({ requestParameters: { instanceId: c.rng.pick(c.estate.instances), instanceOSUser: c.rng.pick(['ec2-user', 'ubuntu']), sSHPublicKey: `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI${chars(c.rng, BASE64, 43)}` } }) },
   // A lone refused RunInstances now and then (an ordinary type): matches ec2-denied-run-instances, never a burst.
   { label: 'ec2 RunInstances (denied, lone)', weight: 0.03, kinds: ['app'], sample: sample('aws.execution.ec2-launch-unusual-instances.json', 'RunInstances'), matches: ['ec2-denied-run-instances'], vary: (c) => ({ requestParameters: { instancesSet: { items: [{ imageId: c.rng.pick(c.estate.images), minCount: 1, maxCount: 1 }] }, instanceType: c.rng.pick(['t3.medium', 'm6i.large']), blockDeviceMapping: {}, monitoring: { enabled: false }, disableApiTermination: false, disableApiStop: false, clientToken: uuid(c.rng) } }) },
   {
     // Weight freed by the denied GetPasswordData sweep (0.99), GetFederationToken, DeleteFlowLogs and
-    // DeleteResolverQueryLogConfig (0.1 each).
-    label: 'ec2 reads', weight: 0.99 + 0.1 + 0.1 + 0.1, kinds: ['human', 'ci', 'app'], sample: sample('aws.execution.ec2-user-data.json', 'DescribeInstances'),
+    // DeleteResolverQueryLogConfig (0.1 each), and by the people-driven templates brought to everyday
+    // rates (security group rules 1.98, Instance Connect 0.48, Session Manager 2 x 0.96).
+    label: 'ec2 reads', weight: 0.99 + 0.1 + 0.1 + 0.1 + 1.98 + 0.48 + 2 * 0.96, kinds: ['human', 'ci', 'app'], sample: sample('aws.execution.ec2-user-data.json', 'DescribeInstances'),
     vary: (c) => {
       const call = c.rng.pick(EVERYDAY_READS);
       return { eventSource: `${call.source}.amazonaws.com`, eventName: call.name, readOnly: true, requestParameters: call.params(c), responseElements: null };
@@ -743,9 +749,9 @@ const TEMPLATES: Template[] = [
     label: 'ssm SendCommand (ad-hoc shell)', weight: 0.01, kinds: ['human'], sample: sample('aws.execution.ssm-send-command.json', 'SendCommand'),
     vary: (c) => sendCommand(c, 'AWS-RunShellScript', { instanceIds: Array.from({ length: c.rng.range(1, 2) }, () => c.rng.pick(c.estate.instances)) }),
   },
-  // Session Manager in place of SSH: engineers open sessions on the instances every day.
+  // Session Manager in place of SSH: engineers open a few sessions each a day (about 25 in all).
   {
-    label: 'ssm StartSession', weight: 1, kinds: ['human'], sample: sample('aws.execution.ssm-start-session.json', 'StartSession'),
+    label: 'ssm StartSession', weight: 0.04, kinds: ['human'], sample: sample('aws.execution.ssm-start-session.json', 'StartSession'),
     vary: (c, base) => {
       const sessionId = `${sessionUser(c)}-${chars(c.rng, 'abcdefghijklmnopqrstuvwxyz0123456789', 26)}`;
       const stream = String((base['responseElements'] as JsonObject)['streamUrl']).replace(/data-channel\/[^?]+/, `data-channel/${sessionId}`);
@@ -753,7 +759,7 @@ const TEMPLATES: Template[] = [
     },
   },
   {
-    label: 'ssm TerminateSession', weight: 1, kinds: ['human'], sample: sample('aws.execution.ssm-start-session.json', 'TerminateSession'),
+    label: 'ssm TerminateSession', weight: 0.04, kinds: ['human'], sample: sample('aws.execution.ssm-start-session.json', 'TerminateSession'),
     vary: (c) => {
       const sessionId = `${sessionUser(c)}-${chars(c.rng, 'abcdefghijklmnopqrstuvwxyz0123456789', 26)}`;
       return { requestParameters: { sessionId }, responseElements: { sessionId } };
@@ -1208,6 +1214,30 @@ function planIncidents(rng: Rng): Plan {
       add(plan.expectedAlerts, 's3-bucket-mass-delete');
       add(plan.expectedGroupedIncidents, 's3-bucket-mass-delete');
       add(plan.scenarios, 's3-bucket-mass-delete (4 DeleteBucket in 20 min)');
+    }
+  }
+
+  // Everyday deploys: the pipeline's CloudFormation stack updates, a few a day per account, each
+  // changing a handful of security group rules within a few minutes (CIS 4.10 records them, one
+  // grouped security-group-changed alert per deploy).
+  {
+    const deployer = PRINCIPALS.find((p) => p.name === 'github-actions-deploy') as Principal;
+    const base = sample('aws.exfiltration.ec2-security-group-open-port-22-ingress.json', 'AuthorizeSecurityGroupIngress');
+    const perDayOf: Record<string, number> = { prod: 3, staging: 6, sandbox: 4 };
+    for (const account of ACCOUNTS) {
+      for (let i = 0; i < Math.round((perDayOf[account.name] ?? 0) * DAYS); i++) {
+        const t = START + rng.int(END - START - HOUR);
+        const stream = rng.pick(STREAMS.filter((s) => s.account === account));
+        const identity = actor(deployer, account, t).identity;
+        const viaStack = { identity: { ...identity, invokedBy: CFN }, ip: CFN, agent: CFN };
+        let at = t;
+        for (let k = rng.range(2, 8); k > 0; k--) {
+          at += rng.range(3, 40) * 1000;
+          const ctx: Ctx = { rng, account, region: stream.region, t: at, estate: estateOf(account, stream.region), who: { principal: deployer, identity } };
+          event(stream, at, base, viaStack, everydayIngress(ctx));
+        }
+        add(plan.scenarios, 'everyday: CloudFormation deploy changing 2-8 security group rules');
+      }
     }
   }
 
