@@ -10,7 +10,9 @@ const modelOf = (record: Parameters<Rule['summarize']>[0]): string => firstReque
  * "A principal that never used Bedrock" as the incident machinery can say it: the first invocation by
  * a principal opens a 7-day incident and alerts; every later one in those 7 days is only counted (the
  * follow-up says how many). So a workload that uses Bedrock every day alerts once a week, and stolen
- * keys that start invoking models alert at their first call.
+ * keys that start invoking models alert at their first call. The follow-up counts each model a
+ * principal used once per UTC day (`distinct`): a workload calling a model all day is one match a day,
+ * and its repeats cost no state (bench/RESULTS.md, cost per million events).
  *
  * CloudTrail logs these as read-only management events (eventSource bedrock.amazonaws.com, seen in the
  * Stratus recording), so the EventBridge rule needs the ALL_CLOUDTRAIL_MANAGEMENT_EVENTS state.
@@ -27,7 +29,7 @@ export const bedrockFirstInvocation: Rule = {
   status: 'live',
   description:
     'A principal invoked a Bedrock model (InvokeModel, Converse, or their streaming forms) and had not in ' +
-    'the previous 7 days. Later calls by the same principal within 7 days are counted in a follow-up.',
+    'the previous 7 days. Later calls by the same principal within 7 days are counted in a follow-up, once per model and UTC day.',
   runbook:
     'Check the principal is a known Bedrock workload or person. If not: revoke its credentials, look for ' +
     'model access requests (bedrock-model-access-enabled) and invocation logging changes, and check Bedrock ' +
@@ -54,4 +56,5 @@ export const bedrockFirstInvocation: Rule = {
   },
   details: (record) => [{ label: 'Model', value: modelOf(record) }],
   dedupeMinutes: 7 * 24 * 60,
+  distinct: { values: (record) => [modelOf(record)], periodMinutes: 24 * 60 },
 };

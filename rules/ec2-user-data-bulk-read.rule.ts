@@ -8,7 +8,8 @@ import type { Rule } from '../lib/detection/rule.js';
  * too: the sweep is the signal, and a denied sweep is still a principal hunting for credentials (the
  * Stratus detonation is entirely denied). Default 10 in 10 minutes: the console shows one instance's
  * user data at a time; Terraform refreshes read it per managed instance, so a CI role that plans over
- * many instances needs a higher threshold or an allowlist entry.
+ * many instances needs a higher threshold or an allowlist entry. Counted are distinct instances (one
+ * read again the same UTC day is a repeat): the sweep is many instances, not many reads of one.
  */
 export const ec2UserDataBulkRead: Rule = {
   id: 'ec2-user-data-bulk-read',
@@ -43,5 +44,6 @@ export const ec2UserDataBulkRead: Rule = {
     { label: 'Outcome', value: errorCodeOf(record) ?? 'allowed' },
   ],
   threshold: { count: 10, windowMinutes: 10 },
+  distinct: { values: (record) => [requestParam(record, 'instanceId') ?? ''], periodMinutes: 24 * 60 },
   dedupeMinutes: 60,
 };

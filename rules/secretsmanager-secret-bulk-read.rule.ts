@@ -8,14 +8,18 @@ import type { Rule } from '../lib/detection/rule.js';
  * few secrets at start-up and cache them, so the default is 10 successful reads in 10 minutes; a
  * role whose many short-lived workers each fetch a secret (Lambda cold starts without a cache) needs a
  * higher threshold. Refused reads are left to the unauthorized-calls burst: an app retrying a missing
- * permission is the usual cause. The threshold counts calls: CloudTrail logs which secret, not a count.
+ * permission is the usual cause. The threshold counts distinct secrets (`secretId`): harvesting reads
+ * many different ones, while an app re-reading its own few secrets all day is not a burst, and its
+ * repeats (a secret the principal already read that UTC day) cost no state (bench/RESULTS.md, cost).
  */
 export const secretsmanagerSecretBulkRead: Rule = {
   id: 'secretsmanager-secret-bulk-read',
   title: 'Burst of Secrets Manager secret reads',
   severity: 'medium',
   status: 'live',
-  description: 'One principal read many Secrets Manager secret values (GetSecretValue) within a short event-time window.',
+  description:
+    'One principal read many different Secrets Manager secret values (GetSecretValue) within a short event-time window. ' +
+    'Secrets it had already read that UTC day are not counted again.',
   runbook:
     'List which secrets were read (the follow-up and CloudTrail secretId) and whether the principal\'s ' +
     'workload needs them. If not: revoke its sessions, rotate every secret it read, and find how its ' +
@@ -38,5 +42,6 @@ export const secretsmanagerSecretBulkRead: Rule = {
   summarize: (record) => `Secret ${requestParam(record, 'secretId') ?? '?'} read by ${actorOf(record).name}`,
   details: (record) => [{ label: 'Secret', value: requestParam(record, 'secretId') ?? '?' }],
   threshold: { count: 10, windowMinutes: 10 },
+  distinct: { values: (record) => [requestParam(record, 'secretId') ?? ''], periodMinutes: 24 * 60 },
   dedupeMinutes: 60,
 };

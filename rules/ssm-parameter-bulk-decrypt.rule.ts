@@ -3,6 +3,15 @@ import type { CloudTrailRecord } from '../lib/cloudtrail/types.js';
 import { DETAIL_TYPES } from '../lib/cloudtrail/types.js';
 import type { Rule } from '../lib/detection/rule.js';
 
+/** What a read selected: each parameter name, or the path (a path read is one selection). */
+function selected(record: CloudTrailRecord): string[] {
+  const names = requestValue(record, 'names');
+  if (Array.isArray(names)) return names.filter((v): v is string => typeof v === 'string');
+  const path = requestParam(record, 'path');
+  if (path !== undefined) return [`path:${path}${requestValue(record, 'recursive') === true ? ' (recursive)' : ''}`];
+  return [requestParam(record, 'name') ?? ''];
+}
+
 function namesOf(record: CloudTrailRecord): string {
   const names = requestValue(record, 'names');
   if (Array.isArray(names)) {
@@ -20,6 +29,8 @@ function namesOf(record: CloudTrailRecord): string {
  * count; plain configuration reads are everyday traffic. Default 5 calls in 10 minutes, counting
  * calls (GetParameters takes up to 10 names, GetParametersByPath a whole tree): a service reads its
  * parameters in one or two calls at start-up. Refused reads are left to the unauthorized-calls burst.
+ * Only calls that read a parameter (or path) the principal had not read yet that UTC day count: an app
+ * re-reading its own configuration all day is not a burst, and those repeats cost no state.
  */
 export const ssmParameterBulkDecrypt: Rule = {
   id: 'ssm-parameter-bulk-decrypt',
@@ -54,5 +65,6 @@ export const ssmParameterBulkDecrypt: Rule = {
   summarize: (record) => `Decrypted read of ${namesOf(record)} by ${actorOf(record).name}`,
   details: (record) => [{ label: 'Parameters', value: namesOf(record) }],
   threshold: { count: 5, windowMinutes: 10 },
+  distinct: { values: selected, periodMinutes: 24 * 60 },
   dedupeMinutes: 60,
 };

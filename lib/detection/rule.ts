@@ -38,6 +38,18 @@ export interface RuleTuning {
  * - `usEast1Only`: the events are delivered only in us-east-1 (IAM, Organizations, STS global endpoint,
  *   root console sign-in): a stack in another region sees them only through the us-east-1 forwarder.
  */
+/**
+ * Count what a call touched, not how often it was made. `values` names what the call read (a secret,
+ * parameter names, an instance); a match whose values the same group already touched within the same
+ * period (UTC-aligned, `periodMinutes`, at least the threshold's window) is a repeat: it is not counted,
+ * never alerts, and after its first sighting in a container costs no state request. A match with no
+ * values is always counted. See `lib/incidents.ts` (marks).
+ */
+export interface DistinctValues {
+  values: (record: CloudTrailRecord, event: TrailEvent) => readonly string[];
+  periodMinutes: number;
+}
+
 export interface RuleRequirements {
   eventCategory: 'management' | 'data' | 'insight';
   /** Data-event rules: the resource type and event names a trail's advanced event selector must log. */
@@ -83,6 +95,8 @@ export interface Rule {
   dedupeMinutes: number;
   /** Burst rules: fire only when enough matches fall in a sliding event-time window. */
   threshold?: Threshold;
+  /** High-volume reads: only matches that touch something new to their group count (see DistinctValues). */
+  distinct?: DistinctValues;
 }
 
 /**

@@ -91,6 +91,7 @@ export async function handleEvent(raw: unknown, deps: HandleDeps): Promise<Handl
   count(metrics, 'Matches', result.matched.length);
   count(metrics, 'DuplicatesDropped', result.duplicates.length);
   count(metrics, 'GroupedMatches', result.suppressed.length);
+  count(metrics, 'RepeatMatches', result.repeats.length);
   // Allowlisted matches are never silent: one log line and one metric per rule and reason.
   for (const hit of result.allowlisted) {
     log.info('Allowlisted match counted, not alerted', { ruleId: hit.ruleId, reason: hit.reason, eventId: result.eventId });

@@ -76,6 +76,8 @@ export interface DetectResult {
   suppressed: string[];
   duplicates: string[];
   pending: string[];
+  /** Matches of `distinct` rules that touched nothing new: neither counted nor alerted. */
+  repeats: string[];
   /** Matches an allowlist entry covers: counted and logged with its reason, no state, no alert. */
   allowlisted: AllowlistHit[];
   ruleErrors: RuleError[];
@@ -102,6 +104,7 @@ const empty = (): DetectResult => ({
   suppressed: [],
   duplicates: [],
   pending: [],
+  repeats: [],
   allowlisted: [],
   ruleErrors: [],
 });
@@ -204,6 +207,9 @@ export function createDetector(opts: DetectorOptions): Detector {
             break;
           case 'pending':
             result.pending.push(rule.id);
+            break;
+          case 'repeat':
+            result.repeats.push(rule.id);
             break;
         }
       });

@@ -25,7 +25,9 @@ export type Decision =
   /** This exact CloudTrail event was seen before (redelivery). */
   | { action: 'duplicate' }
   /** Counted towards a threshold that is not reached yet. */
-  | { action: 'pending' };
+  | { action: 'pending' }
+  /** Touched only what its group already touched this period (the rule's `distinct`): not counted. */
+  | { action: 'repeat' };
 
 export interface MatchContext {
   eventId: string;
@@ -67,6 +69,9 @@ export const statelessPolicy: IncidentPolicy = {
  *   reported). Matches before its end are counted into it, not sent.
  * - `due#<5-min bucket>` / `<rule>#<group>#<start>`: when the incident's follow-up is due (end + allowed
  *   lateness), read by the scheduled flush (lib/handlers/flush.ts).
+ * - `val#<rule>#<group>` / `<period start ISO>#<value hash>`: for rules that count distinct values
+ *   (`Rule.distinct`), the first on-time match of the group that touched this value (a secret, a
+ *   parameter) in this period, with its event id. Written once, never changed.
  *
  * Claim attributes: `t` event time, `id` the event id (bounded), `lease` (epoch ms) while an attempt
  * holds the claim, `d` the decision once made, `inc` the start of the incident the match is counted in
@@ -95,6 +100,12 @@ export const statelessPolicy: IncidentPolicy = {
  *    opener is this event was opened by the failed attempt: its due marker is written again.
  * 4. Counting is idempotent: a follow-up counts claims (by their `inc`, or by time for undecided and
  *    pending burst matches), never a counter a retry could bump twice.
+ * 5. Marks come before the claim and are immutable. A match that marks nothing new, because other
+ *    events marked all its values, is a repeat: it makes no claim, counts nothing and sends nothing,
+ *    so delivering it once or many times is the same. A retry finds the marks its failed attempt made
+ *    (its own event id) and goes on to the claim as if it had just made them. A container remembers
+ *    the marks it has made or seen (`memoEntries`): being immutable, they never go stale, and the
+ *    repeats of an app reading its own few secrets all day then cost no request at all.
  *
  * The lease (45 s) outlives the function's timeout (30 s), so a holder is dead when its lease ends;
  * a holder that fails also releases its claims (best effort) so its retry need not wait. The one
@@ -118,6 +129,10 @@ const MAX_ID_KEY_BYTES = 200;
 const MAX_ID_CHARS = 1024;
 /** `inc` of a match counted in no incident (a late or standalone alert). */
 const NO_INCIDENT = -1;
+/** Marks a container remembers by default (a few hundred bytes each: about 3 MB). */
+export const DEFAULT_MEMO_ENTRIES = 10_000;
+/** Values of one match that are marked (GetParameters takes 10 names); a match with more always counts. */
+export const MAX_DISTINCT_VALUES = 10;
 
 /** Another attempt holds this event's claim right now: throw, so Lambda retries after it finished. */
 export class ClaimInFlightError extends Error {
@@ -132,6 +147,8 @@ export interface IncidentOptions {
   dedupeRetentionMs?: number;
   /** Per-rule overrides from deploy parameters (thresholds, windows, periods). */
   overrides?: Readonly<Record<string, RuleTuning>>;
+  /** Distinct-value marks this instance (one container) remembers; 0 remembers none. */
+  memoEntries?: number;
 }
 
 export const iso = (ms: number): string => new Date(ms).toISOString();
@@ -161,6 +178,23 @@ export const claimKey = (ruleId: string, hash: string, eventMs: number, eventId:
   pk: claimPk(ruleId, hash),
   sk: `${iso(eventMs)}#${idKeyOf(eventId)}`,
 });
+/** The mark of a distinct value (hashed: values are attacker-chosen text) in the period starting at `periodStart`. */
+export const markKey = (ruleId: string, hash: string, periodStart: number, value: string): StateKey => ({
+  pk: `val#${ruleId}#${hash}`,
+  sk: `${iso(periodStart)}#${createHash('sha256').update(value).digest('hex').slice(0, 32)}`,
+});
+
+/** The values a `distinct` rule marks for a match: unique, in a stable order. */
+export function distinctValuesOf(rule: Rule, event: TrailEvent): string[] {
+  if (!rule.distinct) return [];
+  return [...new Set(rule.distinct.values(event.detail, event))].filter((v) => typeof v === 'string' && v !== '').sort();
+}
+
+/** A distinct rule's period: never shorter than its window, or a value would count twice in one window. */
+export function distinctPeriodMs(rule: Rule, windowMs: number): number {
+  return Math.max((rule.distinct?.periodMinutes ?? 0) * 60_000, windowMs);
+}
+
 export const incidentKey = (ruleId: string, hash: string) => ({ pk: `inc#${ruleId}#${hash}`, sk: 'current' });
 /** The follow-up of an incident is due once no on-time event can still join it. */
 export const dueKey = (ruleId: string, hash: string, start: number, end: number, latenessMs: number) => ({
@@ -242,6 +276,48 @@ type Take =
 export function createIncidentPolicy(opts: IncidentOptions): IncidentPolicy {
   const { store } = opts;
   const retention = opts.dedupeRetentionMs ?? 25 * HOUR;
+  const memoEntries = Math.max(0, opts.memoEntries ?? DEFAULT_MEMO_ENTRIES);
+  /** Mark key -> the event id that made it (marks never change, so this never goes stale). */
+  const memo = new Map<string, string>();
+  const remember = (key: string, owner: string): void => {
+    if (memoEntries === 0) return;
+    memo.delete(key);
+    // Oldest first out: bounded, whatever values an attacker makes a principal read.
+    if (memo.size >= memoEntries) memo.delete(memo.keys().next().value as string);
+    memo.set(key, owner);
+  };
+
+  /**
+   * Marks the match's distinct values for its period. True when the match touched something new: a
+   * value no other event had marked (this one did now, or in a failed attempt: the mark has its id).
+   */
+  async function marksNew(m: Match): Promise<boolean> {
+    const values = distinctValuesOf(m.rule, m.event);
+    if (values.length === 0) return true;
+    const period = distinctPeriodMs(m.rule, m.tuning.threshold?.windowMs ?? 0);
+    const start = Math.floor(m.t / period) * period;
+    const own = m.ctx.eventId.slice(0, MAX_ID_CHARS);
+    // On-time matches of the period arrive until its end plus the allowed lateness (an hour of margin).
+    const expiresAt = Math.ceil((start + period + opts.allowedLatenessMs + HOUR) / 1000);
+    let fresh = values.length > MAX_DISTINCT_VALUES;
+    for (const value of values.slice(0, MAX_DISTINCT_VALUES)) {
+      const key = markKey(m.rule.id, m.hash, start, value);
+      const memoKey = `${key.pk}\n${key.sk}`;
+      let owner = memo.get(memoKey);
+      if (owner === undefined) {
+        const result = await store.put({ ...key, expiresAt, t: m.t, id: own }, { kind: 'absent' });
+        owner = result.written ? own : result.current ? String(result.current.id) : undefined;
+        // Refused, yet gone when read back (it expired in between): count the match rather than lose it.
+        if (owner === undefined) {
+          fresh = true;
+          continue;
+        }
+        remember(memoKey, owner);
+      }
+      if (owner === own) fresh = true;
+    }
+    return fresh;
+  }
 
   function claimItem(m: Match, attrs: Record<string, string | number>): StateItem {
     // Claims live past their event's windows and follow-up, and at least `retention` after arrival.
@@ -493,8 +569,10 @@ export function createIncidentPolicy(opts: IncidentOptions): IncidentPolicy {
       };
       try {
         // Too late for windows and grouping (or dated ahead of any clock skew): whatever was counted
-        // for its time is settled.
-        return await (ctx.late || ctx.future ? decideUntimed(m) : decideTimed(m));
+        // for its time is settled. Such matches mark nothing, so they cannot hide on-time ones.
+        if (ctx.late || ctx.future) return await decideUntimed(m);
+        if (rule.distinct && !(await marksNew(m))) return { action: 'repeat' };
+        return await decideTimed(m);
       } catch (error) {
         // Let the retry take the claim at once instead of waiting for the lease (best effort: if the
         // store is what failed, this may fail too, and the lease runs out on its own).

@@ -97,7 +97,7 @@ function assertSendable(raw: unknown): Promise<void> {
  * Two hostile calls of one incident, then the scheduled flush: the follow-up (built from state, not
  * from the event) must be as clean and as bounded as a first alert. Returns the follow-ups sent.
  */
-async function followUpsOf(first: TrailEvent, secondName: string | undefined, dedupeMinutes: readonly number[]): Promise<Alert[]> {
+async function followUpsOf(first: TrailEvent, secondName: string | undefined, dedupeMinutes: readonly number[], nextDay = false): Promise<Alert[]> {
   // Detected a minute after the (recorded) event, so it is on time and opens an incident.
   let now = Date.parse(first.time) + 60_000;
   const store = createEmbeddedStore({ now: () => now });
@@ -106,11 +106,19 @@ async function followUpsOf(first: TrailEvent, secondName: string | undefined, de
   second.id = `${String(first.id)}-2`;
   second.detail.eventID = `${String(first.detail.eventID)}-2`;
   if (secondName !== undefined) second.detail.eventName = secondName;
+  // A rule counting distinct values (`distinct`) counts the same call again only in its next period.
+  const later = (iso: unknown, ms: number): string => new Date(Date.parse(String(iso)) + ms).toISOString();
+  const DAY = 24 * 3_600_000;
+  if (nextDay) {
+    second.time = later(first.time, DAY);
+    second.detail.eventTime = later(first.detail.eventTime, DAY);
+  }
   await stateful.process(first);
+  if (nextDay) now += DAY;
   await stateful.process(second);
   // The scheduled flush, when each matched rule's incident is due (its period, then the lateness).
   const sent: Alert[] = [];
-  const opened = now;
+  const opened = nextDay ? now - DAY : now;
   for (const minutes of [...dedupeMinutes].sort((a, b) => a - b)) {
     now = Math.max(now, opened + (minutes + 40) * 60_000);
     await flushDue({ store, rules, now, allowedLatenessMs: 30 * 60_000, send: async (a) => void sent.push(a) });
@@ -154,8 +162,9 @@ describe('hostile CloudTrail text', () => {
         // The time stays valid, so the two calls are one incident and a follow-up is due.
         for (const [path, value] of edits) if (path.join('.') !== 'detail.eventTime') setPath(event, path, value);
         // Root activity groups calls of any API: there the second call's name is hostile too.
-        const periods = rules.filter((r) => c.matches.includes(r.id)).map((r) => r.dedupeMinutes);
-        const sent = await followUpsOf(event, c.matches.includes('root-account-activity') ? secondName : undefined, periods);
+        const matched = rules.filter((r) => c.matches.includes(r.id));
+        const periods = matched.map((r) => r.dedupeMinutes);
+        const sent = await followUpsOf(event, c.matches.includes('root-account-activity') ? secondName : undefined, periods, matched.some((r) => r.distinct));
         followUps += sent.length;
         for (const alert of sent) assertAlertSendable(alert);
       }),

@@ -208,3 +208,13 @@ export function deleteObjectsAt(eventMs: number, n: number, bucket = 'logs-prod'
   if (!event) throw new Error('fixture did not wrap');
   return event;
 }
+
+/** A successful GetSecretValue (the Stratus recording's) of `secretId` at eventMs, with its own event id. */
+export function secretReadAt(eventMs: number, n: number, secretId: string): TrailEvent {
+  const sample = (loadSample('aws.credential-access.secretsmanager-retrieve-secrets.json') as Array<Record<string, unknown>>).find((r) => r['eventName'] === 'GetSecretValue' && !r['errorCode']);
+  if (!sample) throw new Error('no GetSecretValue in the secrets sample');
+  const record = { ...structuredClone(sample), eventTime: new Date(eventMs).toISOString().replace('.000Z', 'Z'), eventID: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`, requestParameters: { secretId } };
+  const event = asEnvelope(record);
+  if (!event) throw new Error('secret sample did not wrap');
+  return event;
+}

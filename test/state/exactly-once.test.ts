@@ -22,6 +22,7 @@ import {
   makeDetector,
   MIN,
   RecordingMetrics,
+  secretReadAt,
   sampleAt,
   RETRY_DELAY_MS,
   attemptOnce,
@@ -44,6 +45,8 @@ interface Scenario {
 }
 
 const burst = Array.from({ length: 5 }, (_, i) => deleteObjectsAt(T0 + i * 1000, 900 + i));
+const secret = (s: number, n: number, id: string) => secretReadAt(T0 + s * 1000, n, id);
+const harvest = [secret(0, 1100, 'a'), secret(1, 1101, 'a'), secret(2, 1102, 'b'), secret(3, 1103, 'a'), secret(4, 1104, 'c'), secret(5, 1105, 'b'), secret(6, 1106, 'd')];
 const scenarios: Scenario[] = [
   {
     name: 'single-event rule: first match alerts, a second one is grouped, another trail alerts on its own',
@@ -74,6 +77,16 @@ const scenarios: Scenario[] = [
     expected: {
       alerts: ['s3-mass-delete:threshold:00000000-0000-4000-8000-000000000952 n=3'],
       followUps: ['s3-mass-delete:summary:00000000-0000-4000-8000-000000000952 n=3', 's3-mass-delete:summary:00000000-0000-4000-8000-000000000956 n=2'],
+    },
+  },
+  {
+    name: 'distinct values (3 secrets in 10 min): re-reads are repeats, the third secret alerts, a fourth goes to the follow-up, redeliveries are dropped',
+    overrides: { 'secretsmanager-secret-bulk-read': { threshold: { count: 3, windowMinutes: 10 } } },
+    // a, a again, b, a again, c (the third secret: alerts), b again, d (counted), then a fresh read and a repeat redelivered.
+    events: [...harvest, harvest[2] as TrailEvent, harvest[3] as TrailEvent],
+    expected: {
+      alerts: ['secretsmanager-secret-bulk-read:threshold:00000000-0000-4000-8000-000000001104 n=3'],
+      followUps: ['secretsmanager-secret-bulk-read:summary:00000000-0000-4000-8000-000000001104 n=1'],
     },
   },
 ];
@@ -207,5 +220,19 @@ describe.each(stores)('exactly-once delivery on the $name', ({ make }) => {
     expect(transport.delivered.map((a) => a.kind)).toEqual(['threshold']);
     const sent = await followUps(store, clock);
     expect((transport.delivered[0]?.count ?? 0) + (sent[0]?.count ?? 0)).toBe(25);
+  });
+
+  it('concurrent copies of distinct reads in three containers: 6 secrets read twice each, every copy 3 times at once, one alert, each secret counted once', async () => {
+    const clock: Clock = { now: T0 + 5 * MIN };
+    const store = await make(clock);
+    const transport = new FlakyTransport();
+    const overrides = { 'secretsmanager-secret-bulk-read': { threshold: { count: 3, windowMinutes: 10 } } };
+    const detectors = Array.from({ length: 3 }, () => makeDetector(store, clock, overrides));
+    const reads = Array.from({ length: 12 }, (_, i) => secretReadAt(T0 + i * 1000, 1200 + i, `s${i % 6}`));
+    const { unfinished } = await deliverConcurrently(reads.flatMap((event) => detectors.map((detector) => ({ event, detector }))), clock, transport, new RecordingMetrics());
+    expect(unfinished).toBe(0);
+    expect(transport.delivered.map((a) => a.kind)).toEqual(['threshold']);
+    const sent = await followUps(store, clock);
+    expect((transport.delivered[0]?.count ?? 0) + (sent[0]?.count ?? 0)).toBe(6);
   });
 });
