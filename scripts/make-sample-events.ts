@@ -8,15 +8,31 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { TrailEvent } from '../lib/cloudtrail/types.js';
+import type { Json, TrailEvent } from '../lib/cloudtrail/types.js';
+import type { Rule } from '../lib/detection/rule.js';
 import { rules } from '../rules/index.js';
 import { allCases } from '../test/support/rule-cases.js';
 
 const dir = fileURLToPath(new URL('../events', import.meta.url));
 const write = (path: string, event: unknown) => writeFileSync(path, `${JSON.stringify(event, null, 2)}\n`);
 
-function burstEvent(base: TrailEvent, i: number): TrailEvent {
+/** Replaces every string in `value` that is one of `from` by its counterpart (deep, arrays included). */
+function renamed(value: unknown, from: ReadonlyMap<string, string>): unknown {
+  if (typeof value === 'string') return from.get(value) ?? value;
+  if (Array.isArray(value)) return value.map((v) => renamed(v, from));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renamed(v, from)]));
+  return value;
+}
+
+function burstEvent(base: TrailEvent, i: number, rule: Rule): TrailEvent {
   const event = structuredClone(base);
+  // A rule counting distinct values (a secret, an instance) needs each call to touch a new one.
+  if (rule.distinct && i > 0) {
+    const values = rule.distinct.values(base.detail, base);
+    event.detail.requestParameters = renamed(event.detail.requestParameters, new Map(values.map((v) => [v, `${v}-${i + 1}`]))) as Json;
+    const after = rule.distinct.values(event.detail, event);
+    if (after.some((v) => values.includes(v))) throw new Error(`${rule.id}: cannot vary the distinct values ${JSON.stringify(values)} of its first firing case`);
+  }
   const time = new Date(Date.parse(base.time) + i * 20_000).toISOString().replace('.000Z', 'Z');
   const suffix = String(i + 1).padStart(12, '0');
   event.id = `${base.id.slice(0, 24)}${suffix}`;
@@ -37,7 +53,7 @@ for (const rule of rules) {
   if (rule.threshold) {
     const burstDir = join(dir, 'bursts', rule.id);
     mkdirSync(burstDir, { recursive: true });
-    for (let i = 0; i < rule.threshold.count; i++) write(join(burstDir, `${String(i + 1).padStart(2, '0')}.json`), burstEvent(c.event, i));
+    for (let i = 0; i < rule.threshold.count; i++) write(join(burstDir, `${String(i + 1).padStart(2, '0')}.json`), burstEvent(c.event, i, rule));
     console.log(`events/bursts/${rule.id}/01..${rule.threshold.count}.json`);
   }
 }

@@ -33,8 +33,9 @@ function incidentOf(rule: Rule, cases: readonly LoadedCase[]): string {
       // A groupBy that throws on its own case is caught by the rule-case tests; the table stays usable.
     }
   }
-  const burst = rule.threshold ? `${rule.threshold.count} in ${minutes(rule.threshold.windowMinutes)}, then ` : '';
-  return `${burst}${minutes(rule.dedupeMinutes)} per ${keys}`;
+  const burst = rule.threshold ? `${rule.threshold.count}${rule.distinct ? ' distinct' : ''} in ${minutes(rule.threshold.windowMinutes)}, then ` : '';
+  const distinct = rule.distinct && !rule.threshold ? ', each value counted once a day' : '';
+  return `${burst}${minutes(rule.dedupeMinutes)} per ${keys}${distinct}`;
 }
 
 function needsOf(rule: Rule): string {
@@ -58,7 +59,7 @@ export function ruleTable(all: readonly Rule[], cases: readonly LoadedCase[] = a
   const cis = [...new Set(all.flatMap((r) => r.cis ?? []))].sort((a, b) => Number(a.split('.')[1]) - Number(b.split('.')[1]));
   const lines = [
     `${all.length} rules (${order.map((s) => `${bySeverity.get(s)?.length} ${s}`).join(', ')}); CIS AWS Foundations monitoring controls covered: ${cis.join(', ') || 'none'}.`,
-    '**needs**: which CloudTrail events the account must log (management events: every trail; data events: the trail selector named; Insights: enabled on a trail), `read-only`: the rule sees Get/List/Describe calls (its EventBridge rule is deployed in the state that delivers them), `us-east-1`: its events exist only there. **incident**: matches grouped into one alert (`N in M min` is a burst threshold). Generated from `rules/` by `npm run docs:rules`.',
+    '**needs**: which CloudTrail events the account must log (management events: every trail; data events: the trail selector named; Insights: enabled on a trail), `read-only`: the rule sees Get/List/Describe calls (its EventBridge rule is deployed in the state that delivers them), `us-east-1`: its events exist only there. **incident**: matches grouped into one alert (`N in M min` is a burst threshold; `distinct`: calls count only when they touch something, e.g. a secret, new to the principal that UTC day). Generated from `rules/` by `npm run docs:rules`.',
   ];
   for (const severity of order) {
     lines.push('', `**${severity}**`, '', '| rule | fires on | incident | CIS | ATT&CK | needs |', '| --- | --- | --- | --- | --- | --- |');
