@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Alert } from '../alert/alert.js';
-import type { AlertContext } from '../alert/build.js';
+import { finish, type AlertContext } from '../alert/build.js';
 import type { TrailEvent } from '../cloudtrail/types.js';
 import { actorOf } from '../cloudtrail/identity.js';
 import { groupKeyOf } from '../detection/evaluate.js';
@@ -104,8 +104,9 @@ export const statelessPolicy: IncidentPolicy = {
  *    events marked all its values, is a repeat: it makes no claim, counts nothing and sends nothing,
  *    so delivering it once or many times is the same. A retry finds the marks its failed attempt made
  *    (its own event id) and goes on to the claim as if it had just made them. A container remembers
- *    the marks it has made or seen (`memoEntries`): being immutable, they never go stale, and the
- *    repeats of an app reading its own few secrets all day then cost no request at all.
+ *    the marks it has made or read (`memoEntries`; it reads a group's marks for a period in one query
+ *    the first time it needs them): being immutable, they never go stale, and the repeats of an app
+ *    reading its own few secrets all day then cost no request at all.
  *
  * The lease (45 s) outlives the function's timeout (30 s), so a holder is dead when its lease ends;
  * a holder that fails also releases its claims (best effort) so its retry need not wait. The one
@@ -133,6 +134,8 @@ const NO_INCIDENT = -1;
 export const DEFAULT_MEMO_ENTRIES = 10_000;
 /** Values of one match that are marked (GetParameters takes 10 names); a match with more always counts. */
 export const MAX_DISTINCT_VALUES = 10;
+/** Marks a container reads at once for a group's period (about 4 read units). */
+const MARKS_PER_QUERY = 100;
 
 /** Another attempt holds this event's claim right now: throw, so Lambda retries after it finished. */
 export class ClaimInFlightError extends Error {
@@ -242,13 +245,26 @@ export function windowContaining(times: readonly number[], t: number, count: num
   return undefined;
 }
 
+/** The rule's own text in an alert: the outbox leaves it out and takes it from the rule again. */
+const RULE_TEXT = new Set(['title', 'severity', 'status', 'runbook', 'references', 'mitre']);
+
+/**
+ * The alert as a claim records it until delivered. Without the rule's text it is about half the size,
+ * which keeps most claims under DynamoDB's 1 KB write unit: the claim is written and then confirmed,
+ * and both writes are billed by the larger item (bench/RESULTS.md, cost per million events).
+ */
+export function recordedAlert(alert: Alert): string {
+  return JSON.stringify(Object.fromEntries(Object.entries(alert).filter(([key]) => !RULE_TEXT.has(key))));
+}
+
 /** An alert we recorded ourselves; only a bug or a hand-edited state file makes this fail. */
-function parseRecordedAlert(raw: unknown): Alert {
+export function parseRecordedAlert(raw: unknown, rule: Rule): Alert {
   const value: unknown = JSON.parse(String(raw));
   if (typeof value !== 'object' || value === null || typeof (value as { id?: unknown }).id !== 'string') {
     throw new Error('recorded alert in a claim is not an alert');
   }
-  return value as Alert;
+  // Bounded again as a whole (the rule's text counts towards SNS's limit too).
+  return finish({ ...(value as Alert), title: rule.title, severity: rule.severity, status: rule.status, runbook: rule.runbook, references: rule.references, mitre: rule.mitre });
 }
 
 /** One (rule, event) match being decided. */
@@ -286,6 +302,23 @@ export function createIncidentPolicy(opts: IncidentOptions): IncidentPolicy {
     if (memo.size >= memoEntries) memo.delete(memo.keys().next().value as string);
     memo.set(key, owner);
   };
+  /** Mark periods (partition and period start) whose marks this container has read in one query. */
+  const loaded = new Set<string>();
+  const MAX_LOADED = 2_000;
+
+  /**
+   * The first time a container needs marks of a group's period, it reads them all in one query: a
+   * read unit (4 KB) holds about 25 marks, where finding each one by a refused write costs a write
+   * unit (5 times the price). So a fresh container learns an app's few secrets for one read.
+   */
+  async function loadMarks(pk: string, start: number): Promise<void> {
+    const from = `${iso(start)}#`;
+    const id = `${pk}\n${from}`;
+    if (loaded.has(id)) return;
+    if (loaded.size >= MAX_LOADED) loaded.delete(loaded.values().next().value as string);
+    loaded.add(id);
+    for (const item of await store.query(pk, { from, to: `${from}~`, limit: MARKS_PER_QUERY })) remember(`${item.pk}\n${item.sk}`, String(item.id));
+  }
 
   /**
    * Marks the match's distinct values for its period. True when the match touched something new: a
@@ -300,8 +333,10 @@ export function createIncidentPolicy(opts: IncidentOptions): IncidentPolicy {
     // On-time matches of the period arrive until its end plus the allowed lateness (an hour of margin).
     const expiresAt = Math.ceil((start + period + opts.allowedLatenessMs + HOUR) / 1000);
     let fresh = values.length > MAX_DISTINCT_VALUES;
-    for (const value of values.slice(0, MAX_DISTINCT_VALUES)) {
-      const key = markKey(m.rule.id, m.hash, start, value);
+    const keys = values.slice(0, MAX_DISTINCT_VALUES).map((value) => markKey(m.rule.id, m.hash, start, value));
+    const unknown = keys.find((key) => !memo.has(`${key.pk}\n${key.sk}`));
+    if (memoEntries > 0 && unknown) await loadMarks(unknown.pk, start);
+    for (const key of keys) {
       const memoKey = `${key.pk}\n${key.sk}`;
       let owner = memo.get(memoKey);
       if (owner === undefined) {
@@ -359,7 +394,7 @@ export function createIncidentPolicy(opts: IncidentOptions): IncidentPolicy {
 
   /** Records the decision to alert, with the alert, in the held claim (the outbox entry). */
   async function record(m: Match, alert: Alert, inc: number, end: number): Promise<void> {
-    await store.update(m.key, { set: { d: 'alert', alert: JSON.stringify(alert), inc, end } }, { kind: 'exists' });
+    await store.update(m.key, { set: { d: 'alert', alert: recordedAlert(alert), inc, end } }, { kind: 'exists' });
   }
 
   /** Opens a new incident unless one ending after `start` exists; only one concurrent opener wins. */
@@ -407,7 +442,7 @@ export function createIncidentPolicy(opts: IncidentOptions): IncidentPolicy {
    * attempt began (open the incident and mark its follow-up when they are missing) and send the alert.
    */
   async function resumeAlert(m: Match, claim: StateItem, receipt: Receipt): Promise<Decision> {
-    const alert = parseRecordedAlert(claim.alert);
+    const alert = parseRecordedAlert(claim.alert, m.rule);
     const start = Number(claim.inc);
     const end = Number(claim.end);
     if (start !== NO_INCIDENT && Number.isFinite(end)) {
@@ -435,7 +470,7 @@ export function createIncidentPolicy(opts: IncidentOptions): IncidentPolicy {
       return { action: 'pending' };
     }
     const alert = m.build({ group: m.group });
-    const took = await take(m, { d: 'alert', alert: JSON.stringify(alert), inc: NO_INCIDENT });
+    const took = await take(m, { d: 'alert', alert: recordedAlert(alert), inc: NO_INCIDENT });
     if (took.kind === 'decided') return took.decision;
     if (took.kind === 'resumed') {
       if (took.claim.d === 'alert') return resumeAlert(m, took.claim, took.receipt);
@@ -478,7 +513,7 @@ export function createIncidentPolicy(opts: IncidentOptions): IncidentPolicy {
         const alert = m.build({ group: m.group });
         if (held) await record(m, alert, start, end);
         else {
-          const took = await take(m, { d: 'alert', alert: JSON.stringify(alert), inc: start, end });
+          const took = await take(m, { d: 'alert', alert: recordedAlert(alert), inc: start, end });
           if (took.kind === 'decided') return took.decision;
           if (took.kind === 'resumed') {
             if (took.claim.d === 'alert') return resumeAlert(m, took.claim, took.receipt);
@@ -539,7 +574,7 @@ export function createIncidentPolicy(opts: IncidentOptions): IncidentPolicy {
       await record(m, alert, NO_INCIDENT, 0);
       return { action: 'alert', alert, receipt: held, contended: true };
     }
-    const took = await take(m, { d: 'alert', alert: JSON.stringify(alert), inc: NO_INCIDENT });
+    const took = await take(m, { d: 'alert', alert: recordedAlert(alert), inc: NO_INCIDENT });
     if (took.kind === 'decided') return took.decision;
     if (took.kind === 'resumed' && took.claim.d === 'alert') return resumeAlert(m, took.claim, took.receipt);
     if (took.kind === 'resumed') await record(m, alert, NO_INCIDENT, 0);

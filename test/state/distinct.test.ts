@@ -83,6 +83,15 @@ describe('distinct values: secretsmanager-secret-bulk-read counts secrets, not r
     expect({ reads: s.counts.reads - before.reads, writes: s.counts.writes - before.writes }).toEqual({ reads: 0, writes: 1 });
   });
 
+  it('a fresh container learns what the principal already read with one query: re-reads of 5 secrets then cost 1 read unit, no write', async () => {
+    const s = setup();
+    for (let i = 0; i < 5; i++) await s.process(secretReadAt(T0 + i * 1000, i, `app/${i}`));
+    const fresh = setup({ container: s });
+    const before = { ...s.counts };
+    for (let i = 5; i < 25; i++) expect((await fresh.process(secretReadAt(T0 + i * 1000, i, `app/${i % 5}`))).repeats).toEqual([BULK]);
+    expect({ reads: s.counts.reads - before.reads, writes: s.counts.writes - before.writes }).toEqual({ reads: 1, writes: 0 });
+  });
+
   it('fires on 10 different secrets in 10 minutes however many re-reads are mixed in, with the count of secrets', async () => {
     const s = setup();
     let n = 0;

@@ -175,6 +175,22 @@ describe.each(stores)('exactly-once delivery on the $name', ({ make }) => {
     });
   });
 
+  it('an alert resumed after a failed publish is the alert first decided, the rule text (left out of the claim) restored', async () => {
+    const deliver = async (failPublish?: number): Promise<Alert[]> => {
+      const clock: Clock = { now: T0 + 5 * MIN };
+      const store = new FlakyStore(await make(clock));
+      const transport = new FlakyTransport();
+      transport.failAt = failPublish;
+      await deliverWithRetries(sampleAt(STOP, T0, 'cccccccc-0000-4000-8000-000000000001'), { detector: makeDetector(store, clock), transport, store }, clock);
+      return transport.delivered;
+    };
+    const first = await deliver();
+    const resumed = await deliver(0);
+    expect(first).toHaveLength(1);
+    expect(first[0]?.runbook.length ?? 0).toBeGreaterThan(20);
+    expect(resumed).toEqual(first);
+  });
+
   /**
    * Copies of events delivered at once by different containers. First attempts run concurrently; the
    * ones that threw are retried a minute later (Lambda's delay), when the first attempts are over.
