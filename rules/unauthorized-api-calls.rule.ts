@@ -12,6 +12,10 @@ import type { Rule } from '../lib/detection/rule.js';
  * sign-in (`console-login-without-mfa`, `console-login-failures`, `root-console-sign-in`).
  *
  * Most denied calls are reads (Describe*, List*, Get*): the EventBridge rule must see read-only events.
+ *
+ * Counted are distinct requests (API and parameters): a job retrying the one call it lacks permission
+ * for makes the same request again and again, which counts once a UTC day; enumeration makes many
+ * different ones (other APIs, other instances). The retries then cost no state (bench/RESULTS.md).
  */
 export const unauthorizedApiCalls: Rule = {
   id: 'unauthorized-api-calls',
@@ -21,8 +25,8 @@ export const unauthorizedApiCalls: Rule = {
   severity: 'medium',
   status: 'live',
   description:
-    'One principal was refused 20 API calls within 10 minutes (`*UnauthorizedOperation`, `AccessDenied*`), ' +
-    'outside console sessions. Dry runs and AWS services acting on their own are left out.',
+    'One principal was refused 20 different API requests within 10 minutes (`*UnauthorizedOperation`, `AccessDenied*`), ' +
+    'outside console sessions. Dry runs and AWS services acting on their own are left out; a request repeated the same UTC day counts once.',
   runbook:
     'Look at which calls were refused (the follow-up lists the count; hunt the principal\'s events) and ' +
     'where from. Enumeration across many services from an unknown IP means stolen credentials: deactivate ' +
@@ -46,5 +50,9 @@ export const unauthorizedApiCalls: Rule = {
     `${actorOf(record).name} was refused ${record.eventSource ?? '?'} ${record.eventName ?? '?'} (${errorCodeOf(record) ?? '?'}) among a burst of denied calls`,
   groupBy: (record, event) => ({ principal: principalName(record.userIdentity), account: event.account }),
   threshold: { count: 20, windowMinutes: 10 },
+  distinct: {
+    values: (record) => [`${String(record.eventSource ?? '')} ${String(record.eventName ?? '')} ${JSON.stringify(record.requestParameters ?? null)}`],
+    periodMinutes: 24 * 60,
+  },
   dedupeMinutes: 60,
 };

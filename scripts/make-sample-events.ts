@@ -24,14 +24,24 @@ function renamed(value: unknown, from: ReadonlyMap<string, string>): unknown {
   return value;
 }
 
+/** Every string in `value` with `suffix` appended (deep). */
+function suffixed(value: unknown, suffix: string): unknown {
+  if (typeof value === 'string') return `${value}${suffix}`;
+  if (Array.isArray(value)) return value.map((v) => suffixed(v, suffix));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, suffixed(v, suffix)]));
+  return value;
+}
+
 function burstEvent(base: TrailEvent, i: number, rule: Rule): TrailEvent {
   const event = structuredClone(base);
   // A rule counting distinct values (a secret, an instance) needs each call to touch a new one.
   if (rule.distinct && i > 0) {
     const values = rule.distinct.values(base.detail, base);
+    const changed = (): boolean => !rule.distinct?.values(event.detail, event).some((v) => values.includes(v));
     event.detail.requestParameters = renamed(event.detail.requestParameters, new Map(values.map((v) => [v, `${v}-${i + 1}`]))) as Json;
-    const after = rule.distinct.values(event.detail, event);
-    if (after.some((v) => values.includes(v))) throw new Error(`${rule.id}: cannot vary the distinct values ${JSON.stringify(values)} of its first firing case`);
+    // Values derived from the whole request (unauthorized-api-calls): another request, every string varied.
+    if (!changed()) event.detail.requestParameters = suffixed(event.detail.requestParameters, `-${i + 1}`) as Json;
+    if (!changed()) throw new Error(`${rule.id}: cannot vary the distinct values ${JSON.stringify(values)} of its first firing case`);
   }
   const time = new Date(Date.parse(base.time) + i * 20_000).toISOString().replace('.000Z', 'Z');
   const suffix = String(i + 1).padStart(12, '0');

@@ -68,9 +68,12 @@ describe('iam-new-user-with-credentials (CreateUser, then a key or password, wit
   });
 });
 
-describe('unauthorized-api-calls (20 denied calls in 10 minutes per principal)', () => {
-  // One call every 20 seconds: 25 calls span 8 minutes.
-  const burst = (k: number, patch: Rec = {}) => Array.from({ length: k }, (_, i) => at(denied, new Date(Date.parse('2024-08-01T10:00:00Z') + i * 20_000).toISOString().replace('.000Z', 'Z'), patch));
+describe('unauthorized-api-calls (20 different denied requests in 10 minutes per principal)', () => {
+  // One call every 20 seconds (25 calls span 8 minutes), each on another instance, as a sweep does.
+  const burst = (k: number, patch: Rec = {}) =>
+    Array.from({ length: k }, (_, i) =>
+      at(denied, new Date(Date.parse('2024-08-01T10:00:00Z') + i * 20_000).toISOString().replace('.000Z', 'Z'), { requestParameters: { instanceId: `i-0sweep${String(i).padStart(10, '0')}` }, ...patch }),
+    );
 
   it('fires once on the twentieth denied call', async () => {
     expect(count(await alertsOn(burst(25)), 'unauthorized-api-calls')).toBe(1);
@@ -78,6 +81,11 @@ describe('unauthorized-api-calls (20 denied calls in 10 minutes per principal)',
 
   it('does not fire on 19', async () => {
     expect(count(await alertsOn(burst(19)), 'unauthorized-api-calls')).toBe(0);
+  });
+
+  it('does not fire on a job retrying the one request it may not make, however often', async () => {
+    const same = burst(40).map((r) => ({ ...r, requestParameters: { instanceId: 'i-0jobretry000001' } }));
+    expect(count(await alertsOn(same), 'unauthorized-api-calls')).toBe(0);
   });
 
   it('does not fire on a console session browsing without permission', async () => {
