@@ -23,7 +23,8 @@
  * invocations per 5 minutes (the canary function and detect seeing its event), scaled to the data's
  * event rate.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { asEnvelope } from '../lib/cloudtrail/wrap.js';
 import type { TrailEvent } from '../lib/cloudtrail/types.js';
@@ -408,6 +409,9 @@ if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()
     variants.push({ label: '1 container', result: await measureCost([values.data], { ...base, containers: 1 }) });
     variants.push({ label: '16 containers, each replaced every 30 minutes', result: await measureCost([values.data], { ...base, containers: 16, containerMinutes: 30 }) });
   }
-  if (values.json) writeFileSync(values.json, JSON.stringify({ result, variants }, null, 2));
+  if (values.json) {
+    mkdirSync(path.dirname(values.json), { recursive: true });
+    writeFileSync(values.json, JSON.stringify({ result, variants }, null, 2));
+  }
   console.log(costMarkdown(result, variants).join('\n'));
 }

@@ -7,7 +7,8 @@
  * 2. bench/replay-throughput.ts (baseline vs replay, peak RSS on all and half the data, profile);
  * 3. bench/cold-start.ts (detect bundle size, process start with and without the bundle);
  * 4. bench/rule-eval.ts (per-event cost of the rule pack);
- * 5. bench/alerts-per-day.ts (alerts per day by severity on the generator's mix and the everyday corpus).
+ * 5. bench/alerts-per-day.ts (alerts per day by severity on the generator's mix and the everyday corpus);
+ * 6. bench/cost.ts (cost per million events as deployed, with the container assumptions varied).
  * Each runs as its own Node 24 process (through tsx); their JSON results go to bench/data/results/.
  */
 import { spawnSync } from 'node:child_process';
@@ -19,6 +20,7 @@ import type { ColdStartResults } from './cold-start.js';
 import { PACK_TARGET_MS, BENCH_DIR, DEFAULT_LOGS_DIR, REPO_DIR, RESULTS_DIR, fmtBytes, fmtInt, fmtMs, node24, readManifest, type Manifest } from './common.js';
 import type { ThroughputResults } from './replay-throughput.js';
 import type { RuleEvalResults } from './rule-eval.js';
+import { costMarkdown, type CostResult } from './cost.js';
 
 const RATIO_TARGET = 0.5;
 const RSS_TARGET_MB = 256;
@@ -218,6 +220,8 @@ function writeReport(m: Manifest, t: ThroughputResults, c: ColdStartResults, r: 
   for (const [id, x] of Object.entries(noise.generator.perRule).sort((a, b) => b[1].alerts - a[1].alerts)) lines.push(`| ${id} | ${x.severity} | ${x.alerts} | ${x.followUps} |`);
   lines.push('', `Everyday corpus: ${Object.entries(noise.everyday.perRule).map(([id, x]) => `${id} (${x.severity}) ${x.alerts} + ${x.followUps} follow-ups`).join('; ') || 'nothing'}.`, '');
 
+  lines.push(...costSection());
+
   if (prof) {
     lines.push(`## Where the replay's time goes`, '', `One extra full replay under \`--cpu-prof\` (${(prof.replayMs / 1000).toFixed(1)} s, not counted above); self time. Builtins count towards their caller: \`JSON.parse\` is in sources.ts.`, '');
     lines.push('| Module | Share |', '| --- | --- |');
@@ -240,6 +244,18 @@ function writeReport(m: Manifest, t: ThroughputResults, c: ColdStartResults, r: 
   return lines.join('\n');
 }
 
+/** bench/cost.ts's table, from the JSON its step wrote. */
+function costSection(): string[] {
+  const { result, variants } = readJson<{ result: CostResult; variants: Array<{ label: string; result: CostResult }> }>('cost.json');
+  return [
+    '## Cost per million CloudTrail events',
+    '',
+    `\`bench/cost.ts\` replays the generated history through the deployed pipeline (EventBridge routes, \`detect\` in warm containers, DynamoDB state metered in capacity units, the scheduled flush) and prices it with the us-east-1 figures of the domain notes, next to GuardDuty's price for the same events.`,
+    '',
+    ...costMarkdown(result, variants),
+  ];
+}
+
 function main(): void {
   const events = Number(args.events.replaceAll('_', ''));
   const seed = Number(args.seed);
@@ -255,6 +271,7 @@ function main(): void {
   durations['cold-start'] = step('cold start', 'cold-start.ts', ['--runs', args['cold-runs']]);
   durations['rule-eval'] = step('rule evaluation', 'rule-eval.ts', []);
   durations['alerts-per-day'] = step('alerts per day', 'alerts-per-day.ts', []);
+  durations['cost'] = step('cost per million events', 'cost.ts', ['--data', DEFAULT_LOGS_DIR, '--variants', '--json', path.join(RESULTS_DIR, 'cost.json')]);
 
   const manifest = readManifest(DEFAULT_LOGS_DIR);
   if (!manifest) throw new Error('no manifest after generation');

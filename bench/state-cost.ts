@@ -14,6 +14,7 @@ import type { StoreCallCounts } from '../lib/state/store.js';
 import { rules } from '../rules/index.js';
 import stopSample from '../test/fixtures/stratus-red-team/aws.defense-evasion.cloudtrail-stop.json' with { type: 'json' };
 import s3Sample from '../test/fixtures/derived/s3-data-events.json' with { type: 'json' };
+import secretsSample from '../test/fixtures/stratus-red-team/aws.credential-access.secretsmanager-retrieve-secrets.json' with { type: 'json' };
 
 export interface PathCost {
   path: string;
@@ -30,11 +31,11 @@ export async function measureStateCost(): Promise<PathCost[]> {
   const store = createEmbeddedStore({ now: () => now, counts });
   const detector = createDetector({ rules, clock: () => now, policy: createIncidentPolicy({ store, allowedLatenessMs: 30 * 60_000 }) });
   const costs: PathCost[] = [];
-  const step = async (path: string, event: unknown) => {
+  const step = async (path: string, event: unknown, by = detector) => {
     const before = { ...counts };
     // As the handler does: an alert's recorded decision is marked sent once published (the outbox).
-    const result = await detector.process(event);
-    for (const receipt of result.receipts) if (receipt) await detector.confirm(receipt);
+    const result = await by.process(event);
+    for (const receipt of result.receipts) if (receipt) await by.confirm(receipt);
     costs.push({ path, reads: counts.reads - before.reads, writes: counts.writes - before.writes });
   };
   const stop = stopSample[0] as object;
@@ -48,6 +49,14 @@ export async function measureStateCost(): Promise<PathCost[]> {
   await step('threshold rule, match below the threshold', at(del, T0 + 18_000, 200));
   await step('threshold rule, the match that completes the burst (alerts)', at(del, T0 + 19_000, 201));
   await step('threshold rule, match after the burst fired (counted, not sent)', at(del, T0 + 21_000, 202));
+  // secretsmanager-secret-bulk-read counts distinct secrets: its first read of a secret marks it
+  // (the container reads the principal's marks of the day once), a re-read is a repeat.
+  const read = (secretsSample as Array<Record<string, unknown>>).find((r) => r['eventName'] === 'GetSecretValue' && !r['errorCode']) as object;
+  const secret = (ms: number, n: number) => at({ ...read, requestParameters: { secretId: 'app/db' } }, ms, n);
+  await step('distinct-value rule, first read of a value (marks it, then counts towards the burst)', secret(T0 + 30_000, 300));
+  await step('distinct-value rule, a repeat the container remembers', secret(T0 + 31_000, 301));
+  const otherContainer = createDetector({ rules, clock: () => now, policy: createIncidentPolicy({ store, allowedLatenessMs: 30 * 60_000 }) });
+  await step('distinct-value rule, a repeat in a container that has not seen the principal today', secret(T0 + 32_000, 302), otherContainer);
   now = T0 + 3 * 3_600_000;
   const f = { ...counts };
   await flushDue({ store, rules, now, allowedLatenessMs: 30 * 60_000, send: async () => undefined });

@@ -12,6 +12,9 @@ describe('DynamoDB requests per matched event (bench/STATE-COST.md)', () => {
       'threshold rule, match below the threshold': [2, 2],
       'threshold rule, match after the burst fired': [1, 1],
       'threshold rule, the match that completes the burst': [2, 5],
+      'distinct-value rule, first read of a value': [3, 3],
+      'distinct-value rule, a repeat the container remembers': [0, 0],
+      'distinct-value rule, a repeat in a container that has not seen the principal today': [1, 0],
       'scheduled flush, first run': [expect.any(Number), expect.any(Number)],
     });
   });
