@@ -502,6 +502,10 @@ function deployCall(ctx: Ctx): CtRecord {
 /** Deploys come from the pipeline roles; the legacy IAM user only syncs files. */
 const deployRole = (p: Principal): boolean => p.kind === 'ci' && p.type === 'AssumedRole';
 
+/** EC2's refusal, naming the caller as EC2 does (the encoded authorization message is opaque). */
+const deniedMessage = (ctx: Ctx, action: string): string =>
+  `You are not authorized to perform this operation. User: ${String(ctx.who?.identity['arn'] ?? '')} is not authorized to perform: ec2:${action} on resource: arn:aws:ec2:${ctx.region}:${ctx.account.id}:instance/* because no identity-based policy allows the ec2:${action} action. Encoded authorization failure message: ${chars(ctx.rng, ALNUM + '-_', 120)}`;
+
 const otherAccountOf = (ctx: Ctx): string => (ACCOUNTS.find((a) => a.id !== ctx.account.id) as Account).id;
 
 const functionArn = (ctx: Ctx, fn: string): string => `arn:aws:lambda:${ctx.region}:${ctx.account.id}:function:${fn}`;
@@ -545,6 +549,19 @@ function withFunction(base: CtRecord, sampleName: string, fn: string): CtRecord 
   return {
     requestParameters: deepReplace(base['requestParameters'] ?? null, sampleName, fn),
     responseElements: deepReplace(base['responseElements'] ?? null, sampleName, fn),
+  };
+}
+
+/** The function's configuration as Lambda returns it after an everyday change: its own role, the time, what was set. */
+function functionResponse(ctx: Ctx, changed: CtRecord, fn: string, set: JsonObject): Json {
+  const response = changed['responseElements'];
+  if (response === null || typeof response !== 'object' || Array.isArray(response)) return response ?? null;
+  return {
+    ...response,
+    ...set,
+    role: `arn:aws:iam::${ctx.account.id}:role/${fn}-role`,
+    lastModified: `${new Date(ctx.t).toISOString().slice(0, 23)}+0000`,
+    revisionId: uuid(ctx.rng),
   };
 }
 
@@ -716,7 +733,7 @@ const TEMPLATES: Template[] = [
   // Instance Connect from the console's Connect button: about a dozen key pushes a day.
   { label: 'ec2-instance-connect SendSSHPublicKey', weight: 0.02, kinds: ['human'], sample: sample('aws.lateral-movement.ec2-instance-connect.json', 'SendSSHPublicKey'), vary: (c) => ({ requestParameters: { instanceId: c.rng.pick(c.estate.instances), instanceOSUser: c.rng.pick(['ec2-user', 'ubuntu']), sSHPublicKey: `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI${chars(c.rng, BASE64, 43)}` } }) },
   // A lone refused RunInstances now and then (an ordinary type): matches ec2-denied-run-instances, never a burst.
-  { label: 'ec2 RunInstances (denied, lone)', weight: 0.03, kinds: ['app'], sample: sample('aws.execution.ec2-launch-unusual-instances.json', 'RunInstances'), matches: ['ec2-denied-run-instances'], vary: (c) => ({ requestParameters: { instancesSet: { items: [{ imageId: c.rng.pick(c.estate.images), minCount: 1, maxCount: 1 }] }, instanceType: c.rng.pick(['t3.medium', 'm6i.large']), blockDeviceMapping: {}, monitoring: { enabled: false }, disableApiTermination: false, disableApiStop: false, clientToken: uuid(c.rng) } }) },
+  { label: 'ec2 RunInstances (denied, lone)', weight: 0.03, kinds: ['app'], sample: sample('aws.execution.ec2-launch-unusual-instances.json', 'RunInstances'), matches: ['ec2-denied-run-instances'], vary: (c) => ({ errorMessage: deniedMessage(c, 'RunInstances'), requestParameters: { instancesSet: { items: [{ imageId: c.rng.pick(c.estate.images), minCount: 1, maxCount: 1 }] }, instanceType: c.rng.pick(['t3.medium', 'm6i.large']), blockDeviceMapping: {}, monitoring: { enabled: false }, disableApiTermination: false, disableApiStop: false, clientToken: uuid(c.rng) } }) },
   {
     // Weight freed by the denied GetPasswordData sweep (0.99), GetFederationToken, DeleteFlowLogs and
     // DeleteResolverQueryLogConfig (0.1 each), and by the people-driven templates brought to everyday
@@ -767,7 +784,7 @@ const TEMPLATES: Template[] = [
   },
   // Secrets Manager
   { label: 'secretsmanager GetSecretValue', weight: 70, kinds: ['app', 'instance'], sample: sample('aws.credential-access.secretsmanager-retrieve-secrets.json', 'GetSecretValue'), vary: (c) => ({ requestParameters: { secretId: c.rng.pick(c.estate.secrets) } }) },
-  { label: 'secretsmanager ListSecrets', weight: 6, kinds: ['human', 'ci'], sample: sample('aws.credential-access.secretsmanager-retrieve-secrets.json', 'ListSecrets') },
+  { label: 'secretsmanager ListSecrets', weight: 6, kinds: ['human', 'ci'], sample: sample('aws.credential-access.secretsmanager-retrieve-secrets.json', 'ListSecrets'), vary: (c) => ({ requestParameters: c.rng.chance(0.5) ? { maxResults: 100 } : { filters: [{ key: 'name', values: [c.rng.pick(['orders/', 'billing/', 'shared/'])] }], maxResults: 100 } }) },
   // One worker fetches its few secrets in one call at task start; BatchGetSecretValue by filter (the
   // Stratus shape) is a planted incident. The weight the attack clone had went to DescribeSecret.
   {
@@ -784,17 +801,22 @@ const TEMPLATES: Template[] = [
   // included), and invoke permissions for the services that trigger the functions.
   {
     label: 'lambda UpdateFunctionCode', weight: 2, kinds: ['ci'], who: deployRole, sample: sample('aws.persistence.lambda-overwrite-code.json', 'UpdateFunctionCode20150331v2'),
-    vary: (c, base) => ({ ...withFunction(base, LAMBDA_SAMPLE_NAMES.code, c.rng.pick(c.estate.functions)), ...deployCall(c) }),
+    vary: (c, base) => {
+      const fn = c.rng.pick(c.estate.functions);
+      const changed = withFunction(base, LAMBDA_SAMPLE_NAMES.code, fn);
+      return { ...changed, responseElements: functionResponse(c, changed, fn, { codeSha256: chars(c.rng, BASE64, 43) + '=' }), ...deployCall(c) };
+    },
   },
   {
     label: 'lambda UpdateFunctionConfiguration', weight: 1.5, kinds: ['ci'], who: deployRole, sample: sample('aws.persistence.lambda-layer-extension.json', 'UpdateFunctionConfiguration20150331v2'),
     vary: (c, base) => {
       const fn = c.rng.pick(c.estate.functions);
       const changed = withFunction(base, LAMBDA_SAMPLE_NAMES.layer, fn);
-      const requestParameters = c.rng.chance(0.5)
-        ? { functionName: functionArn(c, fn), environment: {}, layers: [`arn:aws:lambda:${c.region}:${c.account.id}:layer:shared-deps:${c.rng.range(10, 40)}`] }
-        : { functionName: functionArn(c, fn), memorySize: c.rng.pick([256, 512, 1024]), timeout: c.rng.pick([15, 30, 60]) };
-      return { ...changed, requestParameters, ...deployCall(c) };
+      const layer = `arn:aws:lambda:${c.region}:${c.account.id}:layer:shared-deps:${c.rng.range(10, 40)}`;
+      const set: JsonObject = c.rng.chance(0.5) ? { layers: [layer] } : { memorySize: c.rng.pick([256, 512, 1024]), timeout: c.rng.pick([15, 30, 60]) };
+      const requestParameters = { functionName: functionArn(c, fn), ...(set['layers'] ? { environment: {} } : {}), ...set };
+      const layers: Json = set['layers'] ? [{ arn: layer, codeSize: c.rng.range(200_000, 4_000_000) }] : [];
+      return { ...changed, requestParameters, responseElements: functionResponse(c, changed, fn, { ...set, layers }), ...deployCall(c) };
     },
   },
   {
@@ -859,7 +881,13 @@ const TEMPLATES: Template[] = [
       return { requestParameters: { userName, passwordResetRequired: true }, responseElements: { loginProfile: { userName, passwordResetRequired: true, createDate: iamDate(c.t) } } };
     },
   },
-  { label: 'iam DeleteLoginProfile (refused)', weight: 0.01, kinds: ['human'], global: true, sample: sample('aws.persistence.iam-create-user-login-profile.json', 'DeleteLoginProfile') },
+  {
+    label: 'iam DeleteLoginProfile (refused)', weight: 0.01, kinds: ['human'], global: true, sample: sample('aws.persistence.iam-create-user-login-profile.json', 'DeleteLoginProfile'),
+    vary: (c, base) => {
+      const user = c.rng.pick(c.estate.users);
+      return { requestParameters: { userName: user }, errorMessage: deepReplace(base['errorMessage'] ?? null, 'stratus-red-team-login-profile-user', user) };
+    },
+  },
   { label: 'iam UpdateLoginProfile (password reset)', weight: 0.003, kinds: ['human'], global: true, sample: sample('aws.privilege-escalation.iam-update-user-login-profile.json', 'UpdateLoginProfile'), vary: (c) => ({ requestParameters: { userName: c.rng.pick(['alice', 'bob', 'carol', 'dave', 'erin']), passwordResetRequired: true } }) },
   {
     // Weight freed by the IAM writes above (0.4 + 0.4 + 0.4 + 0.3 + 0.2 + 0.1 + 0.2 + 0.1 + 0.2 = 2.3 before).
@@ -1387,7 +1415,7 @@ function planIncidents(rng: Rng): Plan {
       const stream = regional();
       const who = thief(STOLEN_ROLE, stream.account, t);
       const file = 'aws.credential-access.secretsmanager-batch-retrieve-secrets.json';
-      event(stream, t, sample('aws.credential-access.secretsmanager-retrieve-secrets.json', 'ListSecrets'), who, {});
+      event(stream, t, sample('aws.credential-access.secretsmanager-retrieve-secrets.json', 'ListSecrets'), who, { requestParameters: { filters: [{ key: 'tag-key', values: ['team'] }], maxResults: 100 } });
       event(stream, t + 20_000, sample(file, 'BatchGetSecretValue'), who, { requestParameters: { filters: [{ key: 'tag-key', values: ['team'] }] } });
     });
   }
