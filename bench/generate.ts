@@ -594,6 +594,24 @@ const SCOPED_POLICIES = [
 const serviceTrust = (service: string): string =>
   JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }] });
 
+/**
+ * Each workload reads its own secrets and parameters (and the shared ones), never the other
+ * workloads': the distinct-value burst rules tell that from harvesting.
+ */
+const OWN_READS: Record<string, string[]> = {
+  'orders-api-task': ['orders/', 'shared/'],
+  'billing-worker': ['billing/', 'shared/'],
+  'data-pipeline-lambda': ['pipeline/', 'shared/'],
+  'image-resizer-lambda': ['auth/', 'shared/'],
+  'ec2-app-instance-role': ['orders/', 'shared/', 'ami/'],
+};
+
+function ownReads(ctx: Ctx, all: readonly string[], owns: (item: string, prefix: string) => boolean): string[] {
+  const prefixes = OWN_READS[ctx.who?.principal.name ?? ''] ?? [];
+  const mine = all.filter((item) => prefixes.some((p) => owns(item, p) || owns(item, `/${p}`)));
+  return mine.length > 0 ? mine : [...all];
+}
+
 const SSM_FLEET_DOCUMENTS = ['AWS-RunPatchBaseline', 'AWS-UpdateSSMAgent', 'AWS-ConfigureAWSPackage', 'AWS-RefreshAssociation'];
 
 /** Session Manager names a session after the caller: the IAM user name, or the role session name. */
@@ -749,7 +767,8 @@ const TEMPLATES: Template[] = [
   {
     label: 'ssm GetParameters', weight: 50, kinds: ['app', 'instance'], sample: sample('aws.credential-access.ssm-retrieve-securestring-parameters.json', 'GetParameters'),
     vary: (c) => {
-      const names = [c.rng.pick(c.estate.parameters), c.rng.pick(c.estate.parameters)];
+      const mine = ownReads(c, c.estate.parameters, (name, prefix) => name.startsWith(prefix));
+      const names = [...new Set([c.rng.pick(mine), c.rng.pick(mine)])];
       return { requestParameters: { names, withDecryption: true }, resources: names.map((n) => ({ accountId: c.account.id, ARN: `arn:aws:ssm:${c.region}:${c.account.id}:parameter${n}` })) };
     },
   },
@@ -783,7 +802,7 @@ const TEMPLATES: Template[] = [
     },
   },
   // Secrets Manager
-  { label: 'secretsmanager GetSecretValue', weight: 70, kinds: ['app', 'instance'], sample: sample('aws.credential-access.secretsmanager-retrieve-secrets.json', 'GetSecretValue'), vary: (c) => ({ requestParameters: { secretId: c.rng.pick(c.estate.secrets) } }) },
+  { label: 'secretsmanager GetSecretValue', weight: 70, kinds: ['app', 'instance'], sample: sample('aws.credential-access.secretsmanager-retrieve-secrets.json', 'GetSecretValue'), vary: (c) => ({ requestParameters: { secretId: c.rng.pick(ownReads(c, c.estate.secrets, (arn, prefix) => arn.includes(`:secret:${prefix}`))) } }) },
   { label: 'secretsmanager ListSecrets', weight: 6, kinds: ['human', 'ci'], sample: sample('aws.credential-access.secretsmanager-retrieve-secrets.json', 'ListSecrets'), vary: (c) => ({ requestParameters: c.rng.chance(0.5) ? { maxResults: 100 } : { filters: [{ key: 'name', values: [c.rng.pick(['orders/', 'billing/', 'shared/'])] }], maxResults: 100 } }) },
   // One worker fetches its few secrets in one call at task start; BatchGetSecretValue by filter (the
   // Stratus shape) is a planted incident. The weight the attack clone had went to DescribeSecret.

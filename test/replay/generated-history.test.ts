@@ -31,7 +31,7 @@ beforeAll(async () => {
 }, 180_000);
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** What a deployment would set for the generator's estate: its apps' own secret reads, Terraform, models. */
+/** What a deployment would set for the generator's estate: the billing worker's batch read, Terraform, the apps' models. */
 const tuning = parseRuleTuning(readFileSync(join(root, 'bench', 'generator-tuning.json'), 'utf8'), rules);
 
 /** Per planted rule: matched events, first alerts, follow-ups. */
