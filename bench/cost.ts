@@ -2,7 +2,7 @@
  * What trailwatch costs per million CloudTrail events, counted on the generator's mix with the whole
  * rule pack as deployed, priced with the cost table of the project's domain notes (us-east-1):
  *
- *   tsx bench/cost.ts [--data bench/data/logs] [--containers 4] [--container-minutes 120] [--variants] [--json out.json]
+ *   tsx bench/cost.ts [--data bench/data/logs] [--tuning bench/generator-tuning.json] [--containers 4] [--container-minutes 120] [--variants] [--json out.json]
  *
  * Counted, not estimated:
  * - Lambda invocations of `detect`: one per EventBridge rule ("route", infra/eventbridge.ts's own
@@ -23,13 +23,15 @@
  * invocations per 5 minutes (the canary function and detect seeing its event), scaled to the data's
  * event rate.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { asEnvelope } from '../lib/cloudtrail/wrap.js';
 import type { TrailEvent } from '../lib/cloudtrail/types.js';
 import type { Rule } from '../lib/detection/rule.js';
 import { isReadOnlyManagementEvent } from '../lib/detection/evaluate.js';
+import { createAllowlist } from '../lib/detection/suppress.js';
+import { applyTuning, parseRuleTuning, type RuleTuningConfig } from '../lib/detection/tuning.js';
 import { compilePattern, type CompiledPattern } from '../lib/eventbridge/pattern.js';
 import { flushDue } from '../lib/handlers/flush.js';
 import { createDetector, createWatermarkClock, DEFAULT_ALLOWED_LATENESS_MS, type Detector } from '../lib/handlers/pipeline.js';
@@ -76,9 +78,11 @@ const readUnits = (bytes: number): number => Math.max(1, Math.ceil(bytes / 4096)
 /** Which rule a state item belongs to (claims, incidents, marks: in the partition key; due markers: in the sort key). */
 function ruleOfKey(key: StateKey): string {
   const [kind, second] = key.pk.split('#');
-  if (kind === 'ev' || kind === 'inc' || kind === 'val') return second ?? 'other';
-  if (kind === 'due') return key.sk.split('#')[0] ?? 'other';
-  return 'other';
+  if (kind === 'ev' || kind === 'inc' || kind === 'val') return second ?? '(other)';
+  // A query of a due bucket (no sort key) is the flush looking for follow-ups, whatever their rule.
+  if (kind === 'due') return key.sk ? (key.sk.split('#')[0] ?? '(other)') : '(flush: due-marker queries)';
+  if (kind === 'flush') return '(flush: checkpoint)';
+  return '(other)';
 }
 
 /**
@@ -163,6 +167,8 @@ export interface CostOptions {
   /** Distinct-value marks a container remembers (lib/incidents/policy.ts); 0 turns the memo off. */
   memoEntries?: number;
   seed?: number;
+  /** The deployment's rule tuning (`--tuning`, as `trailwatch replay --tuning` and RULE_TUNING take it): thresholds, disabled rules, allowlists. */
+  tuning?: RuleTuningConfig;
 }
 
 export interface RuleCost {
@@ -175,7 +181,7 @@ export interface RuleCost {
 }
 
 export interface CostResult {
-  options: Required<Omit<CostOptions, 'memoEntries'>> & { memoEntries: number | 'default' };
+  options: Required<Omit<CostOptions, 'memoEntries' | 'tuning'>> & { memoEntries: number | 'default'; tuned: boolean };
   events: number;
   days: number;
   routes: number;
@@ -202,8 +208,9 @@ export async function measureCost(paths: string[], opts: CostOptions = {}): Prom
   const lifeMs = Math.max(1, opts.containerMinutes ?? 120) * 60_000;
   const seed = opts.seed ?? 1;
   const pick = random(seed);
-  // Deployed: every rule (staged ones are evaluated too, and kept out of the alerts below).
-  const deployed = allRules;
+  // Deployed: every rule the tuning keeps (staged ones are evaluated too, and kept out of the alerts below).
+  const deployed = opts.tuning ? applyTuning(allRules, opts.tuning) : allRules;
+  const allowlist = opts.tuning ? createAllowlist(opts.tuning) : undefined;
   const live = new Set(deployed.filter((r) => r.status === 'live').map((r) => r.id));
   const routes = routesFor(deployed, 'cost').map((r) => ({ readOnly: r.readOnly, pattern: compilePattern(r.pattern) as CompiledPattern }));
   const lateness = DEFAULT_ALLOWED_LATENESS_MS;
@@ -215,7 +222,13 @@ export async function measureCost(paths: string[], opts: CostOptions = {}): Prom
       clock: clock.now,
       observeEventTime: clock.observe,
       allowedLatenessMs: lateness,
-      policy: createIncidentPolicy({ store, allowedLatenessMs: lateness, ...(opts.memoEntries !== undefined ? { memoEntries: opts.memoEntries } : {}) }),
+      ...(allowlist ? { allowlist } : {}),
+      policy: createIncidentPolicy({
+        store,
+        allowedLatenessMs: lateness,
+        ...(opts.tuning ? { overrides: opts.tuning } : {}),
+        ...(opts.memoEntries !== undefined ? { memoEntries: opts.memoEntries } : {}),
+      }),
     });
   const pool: Container[] = [];
 
@@ -328,7 +341,7 @@ export async function measureCost(paths: string[], opts: CostOptions = {}): Prom
   });
   ruleCosts.sort((a, b) => b.usd - a.usd || (a.ruleId < b.ruleId ? -1 : 1));
   return {
-    options: { containers, containerMinutes: lifeMs / 60_000, seed, memoEntries: opts.memoEntries ?? 'default' },
+    options: { containers, containerMinutes: lifeMs / 60_000, seed, memoEntries: opts.memoEntries ?? 'default', tuned: opts.tuning !== undefined },
     events,
     days,
     routes: routes.length,
@@ -368,7 +381,7 @@ export function costMarkdown(c: CostResult, variants: Array<{ label: string; res
     `| plus email, per subscriber | ${countM(c, c.publishes.alerts + c.publishes.followUps)} | ${usdM(c, c.usd.emailPerSubscriber)} |`,
     `| GuardDuty CloudTrail management-event analysis | | $${PRICES.guardDutyPerMillion.toFixed(2)} |`,
     '',
-    `Data: ${c.events.toLocaleString('en-US')} events over ${(c.days * 24).toFixed(1)} h of event time; ${c.options.containers} warm containers taking invocations at random, each replaced every ${c.options.containerMinutes} minutes of event time. ` +
+    `Data: ${c.events.toLocaleString('en-US')} events over ${(c.days * 24).toFixed(1)} h of event time${c.options.tuned ? ', with the deployment tuning given' : ', every rule untuned'}; ${c.options.containers} warm containers taking invocations at random, each replaced every ${c.options.containerMinutes} minutes of event time. ` +
       `${countM(c, c.events - (c.routeHistogram['0'] ?? 0))} events per million reach Lambda (${countM(c, multi)} through more than one route, each delivery a full invocation); ` +
       `${countM(c, c.unmatchedDeliveries)} of the invocations match no detection (a route's pattern is wider than its rules' predicates). ` +
       `Duration allowance: ${MS.invocation} ms per invocation + ${MS.stateRequest} ms per DynamoDB request + ${MS.publish} ms per SNS publish (the function waits on I/O; the rules take microseconds).`,
@@ -398,16 +411,24 @@ if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()
       containers: { type: 'string', default: '4' },
       'container-minutes': { type: 'string', default: '120' },
       variants: { type: 'boolean', default: false },
+      tuning: { type: 'string' },
+      'tuned-variant': { type: 'string' },
       json: { type: 'string' },
     },
   });
-  const base = { containers: Number(values.containers), containerMinutes: Number(values['container-minutes']) };
+  const tuning = values.tuning ? parseRuleTuning(readFileSync(values.tuning, 'utf8'), allRules) : undefined;
+  const base = { containers: Number(values.containers), containerMinutes: Number(values['container-minutes']), ...(tuning ? { tuning } : {}) };
   const result = await measureCost([values.data], base);
   const variants: Array<{ label: string; result: CostResult }> = [];
   if (values.variants) {
     variants.push({ label: 'no container memo (every repeat costs one refused write)', result: await measureCost([values.data], { ...base, memoEntries: 0 }) });
     variants.push({ label: '1 container', result: await measureCost([values.data], { ...base, containers: 1 }) });
     variants.push({ label: '16 containers, each replaced every 30 minutes', result: await measureCost([values.data], { ...base, containers: 16, containerMinutes: 30 }) });
+  }
+  const tunedVariant = values['tuned-variant'];
+  if (tunedVariant) {
+    const other = parseRuleTuning(readFileSync(tunedVariant, 'utf8'), allRules);
+    variants.push({ label: `with the estate's tuning (\`${tunedVariant}\`: its allowlisted matches make no state)`, result: await measureCost([values.data], { ...base, tuning: other }) });
   }
   if (values.json) {
     mkdirSync(path.dirname(values.json), { recursive: true });

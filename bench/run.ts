@@ -271,7 +271,7 @@ function main(): void {
   durations['cold-start'] = step('cold start', 'cold-start.ts', ['--runs', args['cold-runs']]);
   durations['rule-eval'] = step('rule evaluation', 'rule-eval.ts', []);
   durations['alerts-per-day'] = step('alerts per day', 'alerts-per-day.ts', []);
-  durations['cost'] = step('cost per million events', 'cost.ts', ['--data', DEFAULT_LOGS_DIR, '--variants', '--json', path.join(RESULTS_DIR, 'cost.json')]);
+  durations['cost'] = step('cost per million events', 'cost.ts', ['--data', DEFAULT_LOGS_DIR, '--variants', '--tuned-variant', path.join(BENCH_DIR, 'generator-tuning.json'), '--json', path.join(RESULTS_DIR, 'cost.json')]);
 
   const manifest = readManifest(DEFAULT_LOGS_DIR);
   if (!manifest) throw new Error('no manifest after generation');
