@@ -187,10 +187,11 @@ export const markKey = (ruleId: string, hash: string, periodStart: number, value
   sk: `${iso(periodStart)}#${createHash('sha256').update(value).digest('hex').slice(0, 32)}`,
 });
 
-/** The values a `distinct` rule marks for a match: unique, in a stable order. */
+/** The values a `distinct` rule marks for a match: unique, in a stable order (unsorted when too many to mark). */
 export function distinctValuesOf(rule: Rule, event: TrailEvent): string[] {
   if (!rule.distinct) return [];
-  return [...new Set(rule.distinct.values(event.detail, event))].filter((v) => typeof v === 'string' && v !== '').sort();
+  const unique = [...new Set(rule.distinct.values(event.detail, event))].filter((v) => typeof v === 'string' && v !== '');
+  return unique.length > MAX_DISTINCT_VALUES ? unique : unique.sort();
 }
 
 /** A distinct rule's period: never shorter than its window, or a value would count twice in one window. */
@@ -315,9 +316,9 @@ export function createIncidentPolicy(opts: IncidentOptions): IncidentPolicy {
     const from = `${iso(start)}#`;
     const id = `${pk}\n${from}`;
     if (loaded.has(id)) return;
+    for (const item of await store.query(pk, { from, to: `${from}~`, limit: MARKS_PER_QUERY })) remember(`${item.pk}\n${item.sk}`, String(item.id));
     if (loaded.size >= MAX_LOADED) loaded.delete(loaded.values().next().value as string);
     loaded.add(id);
-    for (const item of await store.query(pk, { from, to: `${from}~`, limit: MARKS_PER_QUERY })) remember(`${item.pk}\n${item.sk}`, String(item.id));
   }
 
   /**
@@ -326,14 +327,15 @@ export function createIncidentPolicy(opts: IncidentOptions): IncidentPolicy {
    */
   async function marksNew(m: Match): Promise<boolean> {
     const values = distinctValuesOf(m.rule, m.event);
-    if (values.length === 0) return true;
+    // No value to tell (it always counts), or more than one call can name: counted, nothing marked.
+    if (values.length === 0 || values.length > MAX_DISTINCT_VALUES) return true;
     const period = distinctPeriodMs(m.rule, m.tuning.threshold?.windowMs ?? 0);
     const start = Math.floor(m.t / period) * period;
     const own = m.ctx.eventId.slice(0, MAX_ID_CHARS);
     // On-time matches of the period arrive until its end plus the allowed lateness (an hour of margin).
     const expiresAt = Math.ceil((start + period + opts.allowedLatenessMs + HOUR) / 1000);
-    let fresh = values.length > MAX_DISTINCT_VALUES;
-    const keys = values.slice(0, MAX_DISTINCT_VALUES).map((value) => markKey(m.rule.id, m.hash, start, value));
+    let fresh = false;
+    const keys = values.map((value) => markKey(m.rule.id, m.hash, start, value));
     const unknown = keys.find((key) => !memo.has(`${key.pk}\n${key.sk}`));
     if (memoEntries > 0 && unknown) await loadMarks(unknown.pk, start);
     for (const key of keys) {
