@@ -45,7 +45,7 @@ export interface ReplayOptions {
    * rules/index.ts's list (rules are code and cannot be sent to a worker).
    */
   workers?: number;
-  /** Counts the state operations (each one DynamoDB request when deployed): bench/cost.ts prices them. */
+  /** Counts the state operations (each one DynamoDB request when deployed; bench/cost.ts meters its own store). */
   storeCounts?: StoreCallCounts;
   /** The workers' entry module (default lib/replay/triage-worker.mjs, which loads the TypeScript). */
   workerEntry?: URL | string;
