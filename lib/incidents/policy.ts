@@ -148,6 +148,8 @@ export interface IncidentOptions {
   allowedLatenessMs: number;
   /** How long a claim guards against redelivery. EventBridge retries for up to 24 h. */
   dedupeRetentionMs?: number;
+  /** How long a claim outlives the follow-up it can be counted in: a day live, for a flush that runs late. */
+  followUpMarginMs?: number;
   /** Per-rule overrides from deploy parameters (thresholds, windows, periods). */
   overrides?: Readonly<Record<string, RuleTuning>>;
   /** Distinct-value marks this instance (one container) remembers; 0 remembers none. */
@@ -293,6 +295,7 @@ type Take =
 export function createIncidentPolicy(opts: IncidentOptions): IncidentPolicy {
   const { store } = opts;
   const retention = opts.dedupeRetentionMs ?? 25 * HOUR;
+  const followUpMargin = opts.followUpMarginMs ?? 24 * HOUR;
   const memoEntries = Math.max(0, opts.memoEntries ?? DEFAULT_MEMO_ENTRIES);
   /** Mark key -> the event id that made it (marks never change, so this never goes stale). */
   const memo = new Map<string, string>();
@@ -360,7 +363,7 @@ export function createIncidentPolicy(opts: IncidentOptions): IncidentPolicy {
     // Claims live past their event's windows and follow-up, and at least `retention` after arrival.
     // And past the follow-up of the longest incident it can be counted in (rules group for up to a
     // week): an expired claim is a match the follow-up no longer counts.
-    const counted = Math.min(m.t, m.ctx.now + HOUR) + (m.tuning.threshold?.windowMs ?? 0) * 2 + m.tuning.dedupeMs + opts.allowedLatenessMs + 24 * HOUR;
+    const counted = Math.min(m.t, m.ctx.now + HOUR) + (m.tuning.threshold?.windowMs ?? 0) * 2 + m.tuning.dedupeMs + opts.allowedLatenessMs + followUpMargin;
     const expiresAt = Math.ceil(Math.max(Math.max(Math.min(m.t, m.ctx.now + HOUR), m.ctx.now) + retention, counted) / 1000);
     // `api`: follow-ups name each counted call's API (root's calls differ), bounded like any event text.
     const api = String(m.event.detail.eventName ?? m.event.detail.insightDetails?.eventName ?? '').slice(0, 128);

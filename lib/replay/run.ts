@@ -37,8 +37,9 @@ export interface ReplayOptions {
   overrides?: RuleTuningConfig;
   allowedLatenessMs?: number;
   onAlert?: (alert: Alert) => void;
-  /** Called about every 10,000 input items with the number of files started so far. */
-  onProgress?: (progress: { events: number; filesStarted: number }) => void;
+  /** Called every `progressEvery` input items (default 10,000) with the files started so far and the state items held. */
+  onProgress?: (progress: { events: number; filesStarted: number; stateItems: number }) => void;
+  progressEvery?: number;
   /**
    * Worker threads that read, parse and triage files (pool.ts); 0 (the default) does it all on this
    * thread. Either way the alerts are the same. Ignored with `source` or with `rules` other than
@@ -76,6 +77,15 @@ export interface ReplaySummary {
  */
 const REORDER_MS = 5 * 60_000;
 const MAX_REASONS = 5;
+/**
+ * State is kept by event time only while something can still read it, so memory is set by the event
+ * rate, not by the length of the history. A claim guards against a copy of its event for 6 hours (a
+ * history's copies come from CloudTrail's duplicate deliveries and overlapping trails, minutes apart;
+ * live, EventBridge's retries need 25 h), and outlives the follow-up it may be counted in by an hour
+ * (replay flushes every 5 minutes of event time; live, a day covers a flush that runs late).
+ */
+const REPLAY_DEDUPE_MS = 6 * 3_600_000;
+const REPLAY_FOLLOW_UP_MARGIN_MS = 3_600_000;
 
 export function selectRules(all: readonly Rule[], ruleIds: string[] | undefined, staged: boolean): Rule[] {
   if (ruleIds?.length) {
@@ -113,7 +123,13 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     allowedLatenessMs: lateness,
     indexRules: true,
     ...(allowlist ? { allowlist } : {}),
-    policy: createIncidentPolicy({ store, allowedLatenessMs: lateness, ...(opts.overrides ? { overrides: opts.overrides } : {}) }),
+    policy: createIncidentPolicy({
+      store,
+      allowedLatenessMs: lateness,
+      dedupeRetentionMs: REPLAY_DEDUPE_MS,
+      followUpMarginMs: REPLAY_FOLLOW_UP_MARGIN_MS,
+      ...(opts.overrides ? { overrides: opts.overrides } : {}),
+    }),
   });
   const summary: ReplaySummary = {
     events: 0,
@@ -141,6 +157,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
   };
 
   let filesStarted = 0;
+  const progressEvery = Math.max(1, Math.floor(opts.progressEvery ?? 10_000));
   let seen = 0;
   const onFile = () => void (filesStarted += 1);
   // Workers load the rules themselves: only the project's own list can be replayed in them.
@@ -160,7 +177,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
 
   for await (const batch of ordered) for (const item of batch) {
     seen += 1;
-    if (opts.onProgress && seen % 10_000 === 0) opts.onProgress({ events: summary.events, filesStarted });
+    if (opts.onProgress && seen % progressEvery === 0) opts.onProgress({ events: summary.events, filesStarted, stateItems: store.size() });
     // Most events: no rule matches, only their time matters (the clock, the range, flushing).
     let time: number | undefined;
     if (typeof item === 'number') time = Number.isNaN(item) ? undefined : item;
@@ -209,7 +226,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
   }
   // The end of history closes every incident: send the follow-ups still owed.
   await flush(clock.now() + 48 * 3_600_000);
-  opts.onProgress?.({ events: summary.events, filesStarted });
+  opts.onProgress?.({ events: summary.events, filesStarted, stateItems: store.size() });
   summary.elapsedMs = Math.round(performance.now() - started);
   return summary;
 }
