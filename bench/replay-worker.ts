@@ -37,6 +37,10 @@ export interface WorkerResult {
   eventsPerSec: number;
   /** Peak resident set size of this process, KB (getrusage maxrss). */
   maxRssKB: number;
+  /** CPU time of the work, all threads (workers and the thread pool included), ms. */
+  cpuMs?: number;
+  /** Records per file (baseline only), so a caller can take the first files that hold N events. */
+  recordsByFile?: Record<string, number>;
   /** RSS as the replay went, sampled every 10,000 events (replay only). */
   rssTrace?: RssSample[];
   summary?: Omit<ReplaySummary, 'fileErrors' | 'malformedReasons'> & { fileErrors: number; malformedReasons: string[] };
@@ -66,15 +70,24 @@ function listGz(paths: string[]): string[] {
   return out;
 }
 
+const cpuMsSince = (start: NodeJS.CpuUsage): number => {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
+};
+
 function baseline(paths: string[]): WorkerResult {
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const files = listGz(paths);
   let events = 0;
+  const recordsByFile: Record<string, number> = {};
   for (const file of files) {
     const doc = JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')) as { Records: unknown[] };
     events += doc.Records.length;
+    recordsByFile[file] = doc.Records.length;
   }
   const elapsedMs = performance.now() - t0;
+  const cpuMs = cpuMsSince(cpu0);
   return {
     mode: 'baseline',
     node: process.version,
@@ -83,6 +96,8 @@ function baseline(paths: string[]): WorkerResult {
     elapsedMs,
     eventsPerSec: events / (elapsedMs / 1000),
     maxRssKB: process.resourceUsage().maxRSS,
+    cpuMs,
+    recordsByFile,
   };
 }
 
@@ -92,6 +107,7 @@ async function replay(paths: string[], order: 'event-time' | 'input', workers = 
   const rssTrace: RssSample[] = [];
   let files = 0;
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const summary = await runReplay({
     paths,
     order,
@@ -108,8 +124,10 @@ async function replay(paths: string[], order: 'event-time' | 'input', workers = 
     },
   });
   const elapsedMs = performance.now() - t0;
+  const cpuMs = cpuMsSince(cpu0);
   return {
     mode: order === 'input' ? 'replay-input' : 'replay',
+    cpuMs,
     node: process.version,
     events: summary.events,
     files,

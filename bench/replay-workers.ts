@@ -1,101 +1,162 @@
 /**
  * Replay on every core, measured side by side in one run on the same generated files against the
- * one-thread floor (read + gunzip + JSON.parse of every file, `replay-worker.ts baseline`):
- * `runReplay` with `workers: 0` (everything on the main thread) and with one worker per core, on a
- * quarter of the files and on all of them (peak RSS must not grow with the input). Rounds interleave
- * the variants; medians are reported. Each measurement is its own process (`node --import tsx`, under
- * the CLI's V8 flags), so peak RSS is its own.
+ * one-thread floor (read + gunzip + JSON.parse of every file in one thread, `replay-worker.ts
+ * baseline`): `runReplay` with `workers: 0` (everything on the main thread) and with one worker per
+ * core, on all the files and on the first files (by delivery stamp) that hold `--first-events`
+ * events, so that peak RSS can be compared between a short and a long history. Rounds interleave the
+ * variants; medians are reported, with the CPU time of each process (all its threads) beside wall
+ * time, and the machine's load average, since the machine may be shared. Each measurement is its own
+ * process (`node --import tsx`, under the CLI's V8 flags), so its peak RSS is its own.
  *
- *   tsx bench/replay-workers.ts [--data bench/data/logs] [--runs 3] [--json <file>]
+ *   tsx bench/replay-workers.ts [--data bench/data/logs] [--runs 3] [--first-events 250000] [--json <file>]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { NODE_FLAGS } from '../bin/node-flags.mjs';
-import { BENCH_DIR, BUILD_DIR, DEFAULT_LOGS_DIR, RESULTS_DIR, fmtInt, listLogFiles, node24, summarize } from './common.js';
+import { BENCH_DIR, BUILD_DIR, DEFAULT_LOGS_DIR, REPO_DIR, RESULTS_DIR, fmtInt, listLogFiles, node24, summarize } from './common.js';
 import type { WorkerResult } from './replay-worker.js';
+import { ALL_CORES_TARGET, ONE_THREAD_TARGET } from './replay-workers-report.js';
 
-export const ONE_THREAD_TARGET = 0.8;
-export const ALL_CORES_TARGET = 1.3;
 
-const { values: args } = parseArgs({
-  options: {
-    data: { type: 'string', default: DEFAULT_LOGS_DIR },
-    runs: { type: 'string', default: '3' },
-    json: { type: 'string', default: path.join(RESULTS_DIR, 'replay-workers.json') },
-  },
-  strict: true,
-});
+export interface Variant {
+  /** Medians over the rounds. */
+  eventsPerSec: number;
+  /** CPU time of the whole process (all threads) per event, µs. */
+  cpuUsPerEvent: number;
+  peakRssMB: number;
+  runs: Array<{ eventsPerSec: number; cpuUsPerEvent: number; peakRssMB: number }>;
+}
 
 export interface WorkersResults {
+  date: string;
+  /** The data directory, relative to the repository when inside it. */
+  data: string;
   cores: number;
   runs: number;
-  events: { quarter: number; all: number };
-  /** events/s medians on all the data */
-  floorEps: number;
-  oneThreadEps: number;
-  allCoresEps: number;
-  /** peak RSS medians, MB: quarter and all of the data */
-  rssMB: { oneThread: [number, number]; allCores: [number, number]; floor: number };
+  node: string;
+  nodeFlags: string[];
+  events: { first: number; all: number };
+  files: { first: number; all: number };
+  /** 1-minute load average before each round and after the last. */
+  loadAverage: number[];
+  floor: Variant;
+  oneThread: Variant;
+  allCores: Variant;
+  oneThreadFirst: Variant;
+  allCoresFirst: Variant;
+  ratios: { oneThread: number; allCores: number };
+  /** Same alerts and summary with and without workers (all the data, first round). */
   sameAlerts: boolean;
+  alerts: number;
+  matchedEvents: number;
 }
 
 function run(node: string, mode: 'baseline' | 'replay', list: string, workers = 0): WorkerResult {
   const child = spawnSync(node, [...NODE_FLAGS, '--import', 'tsx', path.join(BENCH_DIR, 'replay-worker.ts'), mode, list, String(workers)], {
     encoding: 'utf8',
-    maxBuffer: 64 * 2 ** 20,
+    maxBuffer: 256 * 2 ** 20,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   if (child.status !== 0) throw new Error(`replay-worker ${mode} (${workers} workers) failed with status ${child.status}`);
   return JSON.parse(child.stdout.trim().split('\n').pop() ?? '') as WorkerResult;
 }
 
-const dataDir = path.resolve(args.data);
-const files = listLogFiles(dataDir);
-if (files.length === 0) throw new Error(`no generated data in ${dataDir}: run \`npm run bench:generate\` first`);
-mkdirSync(BUILD_DIR, { recursive: true });
-const allList = path.join(BUILD_DIR, 'workers-all.json');
-const quarterList = path.join(BUILD_DIR, 'workers-quarter.json');
-writeFileSync(allList, JSON.stringify([dataDir]));
-writeFileSync(quarterList, JSON.stringify(files.slice(0, Math.ceil(files.length / 4))));
-const node = node24();
-const cores = availableParallelism();
-const runs = Math.max(1, Number(args.runs));
+function variant(xs: WorkerResult[]): Variant {
+  const runs = xs.map((r) => ({ eventsPerSec: r.eventsPerSec, cpuUsPerEvent: ((r.cpuMs ?? Number.NaN) * 1000) / r.events, peakRssMB: r.maxRssKB / 1024 }));
+  const med = (f: (r: (typeof runs)[number]) => number) => summarize(runs.map(f)).median;
+  return { eventsPerSec: med((r) => r.eventsPerSec), cpuUsPerEvent: med((r) => r.cpuUsPerEvent), peakRssMB: med((r) => r.peakRssMB), runs };
+}
 
-const floor: WorkerResult[] = [];
-const one: WorkerResult[] = [];
-const all: WorkerResult[] = [];
-const oneQ: WorkerResult[] = [];
-const allQ: WorkerResult[] = [];
-for (let round = 1; round <= runs; round++) {
-  floor.push(run(node, 'baseline', allList));
-  one.push(run(node, 'replay', allList, 0));
-  all.push(run(node, 'replay', allList, cores));
-  oneQ.push(run(node, 'replay', quarterList, 0));
-  allQ.push(run(node, 'replay', quarterList, cores));
-  const last = (xs: WorkerResult[]) => xs[xs.length - 1] as WorkerResult;
+/** The first files, in replay's order, that together hold at least `events` records. */
+function firstFiles(files: readonly string[], counts: Readonly<Record<string, number>>, events: number): { files: string[]; events: number } {
+  const out: string[] = [];
+  let total = 0;
+  for (const file of files) {
+    if (total >= events) break;
+    out.push(file);
+    total += counts[file] ?? 0;
+  }
+  return { files: out, events: total };
+}
+
+function main(): void {
+  const { values: args } = parseArgs({
+    options: {
+      data: { type: 'string', default: DEFAULT_LOGS_DIR },
+      runs: { type: 'string', default: '3' },
+      'first-events': { type: 'string', default: '250000' },
+      json: { type: 'string', default: path.join(RESULTS_DIR, 'replay-workers.json') },
+    },
+    strict: true,
+  });
+  const dataDir = path.resolve(args.data);
+  const files = listLogFiles(dataDir);
+  if (files.length === 0) throw new Error(`no generated data in ${dataDir}: run \`npm run bench:generate\` first`);
+  mkdirSync(BUILD_DIR, { recursive: true });
+  const allList = path.join(BUILD_DIR, 'workers-all.json');
+  const firstList = path.join(BUILD_DIR, 'workers-first.json');
+  writeFileSync(allList, JSON.stringify([dataDir]));
+  const node = node24();
+  const cores = availableParallelism();
+  const runs = Math.max(1, Number(args.runs));
+
+  const floor: WorkerResult[] = [];
+  const one: WorkerResult[] = [];
+  const all: WorkerResult[] = [];
+  const oneFirst: WorkerResult[] = [];
+  const allFirst: WorkerResult[] = [];
+  const load: number[] = [];
+  let first = { files: [] as string[], events: 0 };
+  for (let round = 1; round <= runs; round++) {
+    load.push(loadavg()[0] ?? Number.NaN);
+    floor.push(run(node, 'baseline', allList));
+    if (round === 1) {
+      first = firstFiles(files, floor[0]?.recordsByFile ?? {}, Number(args['first-events']));
+      writeFileSync(firstList, JSON.stringify(first.files));
+    }
+    one.push(run(node, 'replay', allList, 0));
+    all.push(run(node, 'replay', allList, cores));
+    oneFirst.push(run(node, 'replay', firstList, 0));
+    allFirst.push(run(node, 'replay', firstList, cores));
+    const last = (xs: WorkerResult[]) => xs[xs.length - 1] as WorkerResult;
+    console.log(
+      `round ${round} (load ${load[load.length - 1]?.toFixed(1)}): floor ${fmtInt(last(floor).eventsPerSec)}/s, --workers 0 ${fmtInt(last(one).eventsPerSec)}/s, --workers ${cores} ${fmtInt(last(all).eventsPerSec)}/s; ` +
+        `peak RSS ${fmtInt(last(oneFirst).maxRssKB / 1024)} -> ${fmtInt(last(one).maxRssKB / 1024)} MB (--workers 0), ${fmtInt(last(allFirst).maxRssKB / 1024)} -> ${fmtInt(last(all).maxRssKB / 1024)} MB (--workers ${cores})`,
+    );
+  }
+  load.push(loadavg()[0] ?? Number.NaN);
+  const same = (a: WorkerResult | undefined, b: WorkerResult | undefined): boolean =>
+    a !== undefined && b !== undefined && JSON.stringify(a.alertsByRuleAndKind) === JSON.stringify(b.alertsByRuleAndKind) && JSON.stringify(a.summary) === JSON.stringify({ ...b.summary, elapsedMs: a.summary?.elapsedMs });
+  const results: WorkersResults = {
+    date: new Date().toISOString(),
+    data: path.relative(REPO_DIR, dataDir).startsWith('..') ? dataDir : path.relative(REPO_DIR, dataDir),
+    cores,
+    runs,
+    node: floor[0]?.node ?? '',
+    nodeFlags: NODE_FLAGS,
+    events: { first: first.events, all: floor[0]?.events ?? 0 },
+    files: { first: first.files.length, all: files.length },
+    loadAverage: load,
+    floor: variant(floor),
+    oneThread: variant(one),
+    allCores: variant(all),
+    oneThreadFirst: variant(oneFirst),
+    allCoresFirst: variant(allFirst),
+    ratios: { oneThread: 0, allCores: 0 },
+    sameAlerts: same(one[0], all[0]),
+    alerts: one[0]?.summary?.alerts ?? 0,
+    matchedEvents: one[0]?.summary?.matchedEvents ?? 0,
+  };
+  results.ratios = { oneThread: results.oneThread.eventsPerSec / results.floor.eventsPerSec, allCores: results.allCores.eventsPerSec / results.floor.eventsPerSec };
+  mkdirSync(path.dirname(args.json), { recursive: true });
+  writeFileSync(args.json, `${JSON.stringify(results, null, 2)}\n`);
   console.log(
-    `round ${round}: floor ${fmtInt(last(floor).eventsPerSec)}/s, --workers 0 ${fmtInt(last(one).eventsPerSec)}/s, --workers ${cores} ${fmtInt(last(all).eventsPerSec)}/s`,
+    `one thread ${results.ratios.oneThread.toFixed(2)}x the floor (target ${ONE_THREAD_TARGET}), ${cores} workers ${results.ratios.allCores.toFixed(2)}x (target ${ALL_CORES_TARGET}); ` +
+      `peak RSS ${fmtInt(results.oneThreadFirst.peakRssMB)} -> ${fmtInt(results.oneThread.peakRssMB)} MB (one thread), ${fmtInt(results.allCoresFirst.peakRssMB)} -> ${fmtInt(results.allCores.peakRssMB)} MB (workers); same alerts: ${results.sameAlerts}`,
   );
 }
-const med = (xs: WorkerResult[], f: (r: WorkerResult) => number) => summarize(xs.map(f)).median;
-const eps = (r: WorkerResult) => r.eventsPerSec;
-const rss = (r: WorkerResult) => r.maxRssKB / 1024;
-const results: WorkersResults = {
-  cores,
-  runs,
-  events: { quarter: oneQ[0]?.events ?? 0, all: one[0]?.events ?? 0 },
-  floorEps: med(floor, eps),
-  oneThreadEps: med(one, eps),
-  allCoresEps: med(all, eps),
-  rssMB: { oneThread: [med(oneQ, rss), med(one, rss)], allCores: [med(allQ, rss), med(all, rss)], floor: med(floor, rss) },
-  sameAlerts: JSON.stringify(one[0]?.alertsByRuleAndKind) === JSON.stringify(all[0]?.alertsByRuleAndKind) && one[0]?.summary?.alerts === all[0]?.summary?.alerts,
-};
-mkdirSync(path.dirname(args.json), { recursive: true });
-writeFileSync(args.json, `${JSON.stringify(results, null, 2)}\n`);
-console.log(
-  `one thread ${(results.oneThreadEps / results.floorEps).toFixed(2)}x the floor (target ${ONE_THREAD_TARGET}), ${cores} workers ${(results.allCoresEps / results.floorEps).toFixed(2)}x (target ${ALL_CORES_TARGET}); ` +
-    `peak RSS ${fmtInt(results.rssMB.oneThread[0])} -> ${fmtInt(results.rssMB.oneThread[1])} MB (one thread), ${fmtInt(results.rssMB.allCores[0])} -> ${fmtInt(results.rssMB.allCores[1])} MB (workers); same alerts: ${results.sameAlerts}`,
-);
+
+main();

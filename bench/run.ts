@@ -8,7 +8,10 @@
  * 3. bench/cold-start.ts (detect bundle size, process start with and without the bundle);
  * 4. bench/rule-eval.ts (per-event cost of the rule pack);
  * 5. bench/alerts-per-day.ts (alerts per day by severity on the generator's mix and the everyday corpus);
- * 6. bench/cost.ts (cost per million events as deployed, with the container assumptions varied).
+ * 6. bench/cost.ts (cost per million events as deployed, with the container assumptions varied);
+ * 7. bench/replay-workers.ts (replay with --workers 0 and one worker per core against the one-thread
+ *    floor, peak RSS on the first 250,000 events and on all); `--only replay-workers` runs just this
+ *    step and rewrites just its section.
  * Each runs as its own Node 24 process (through tsx); their JSON results go to bench/data/results/.
  */
 import { spawnSync } from 'node:child_process';
@@ -21,6 +24,8 @@ import { PACK_TARGET_MS, BENCH_DIR, DEFAULT_LOGS_DIR, REPO_DIR, RESULTS_DIR, fmt
 import type { ThroughputResults } from './replay-throughput.js';
 import type { RuleEvalResults } from './rule-eval.js';
 import { costMarkdown, type CostResult } from './cost.js';
+import { replayWorkersSection, spliceSection } from './replay-workers-report.js';
+import type { WorkersResults } from './replay-workers.js';
 
 const RATIO_TARGET = 0.5;
 const RSS_TARGET_MB = 256;
@@ -38,6 +43,8 @@ const { values: args } = parseArgs({
     regenerate: { type: 'boolean', default: false },
     runs: { type: 'string', default: '3' },
     'cold-runs': { type: 'string', default: '30' },
+    /** `replay-workers`: run only that step and rewrite only its section of RESULTS.md. */
+    only: { type: 'string' },
   },
   strict: true,
 });
@@ -267,11 +274,23 @@ function main(): void {
   } else {
     console.log(`=== generate: reusing ${path.relative(REPO_DIR, DEFAULT_LOGS_DIR)} (${fmtInt(existing.events)} events, seed ${existing.seed}; --regenerate to rebuild)`);
   }
+  const out = path.join(BENCH_DIR, 'RESULTS.md');
+  const replayWorkers = (): string => {
+    durations['replay-workers'] = step('replay on every core', 'replay-workers.ts', ['--runs', args.runs]);
+    return replayWorkersSection(readJson<WorkersResults>('replay-workers.json'));
+  };
+  if (args.only === 'replay-workers') {
+    writeFileSync(out, spliceSection(readFileSync(out, 'utf8'), replayWorkers(), '## Issue 10 measurements'));
+    console.log(`\nrewrote the replay-workers section of ${path.relative(REPO_DIR, out)}`);
+    return;
+  }
+  if (args.only !== undefined) throw new Error(`--only takes replay-workers, not ${args.only}`);
   durations['replay-throughput'] = step('replay throughput', 'replay-throughput.ts', ['--runs', args.runs]);
   durations['cold-start'] = step('cold start', 'cold-start.ts', ['--runs', args['cold-runs']]);
   durations['rule-eval'] = step('rule evaluation', 'rule-eval.ts', []);
   durations['alerts-per-day'] = step('alerts per day', 'alerts-per-day.ts', []);
   durations['cost'] = step('cost per million events', 'cost.ts', ['--data', DEFAULT_LOGS_DIR, '--variants', '--tuned-variant', path.join(BENCH_DIR, 'generator-tuning.json'), '--json', path.join(RESULTS_DIR, 'cost.json')]);
+  const workersSection = replayWorkers();
 
   const manifest = readManifest(DEFAULT_LOGS_DIR);
   if (!manifest) throw new Error('no manifest after generation');
@@ -284,8 +303,7 @@ function main(): void {
     durations,
     code,
   );
-  const out = path.join(BENCH_DIR, 'RESULTS.md');
-  writeFileSync(out, report);
+  writeFileSync(out, spliceSection(report, workersSection, '## Notes'));
   console.log(`\nwrote ${path.relative(REPO_DIR, out)}`);
 }
 
