@@ -54,11 +54,21 @@ export async function* triagedFromWorkers(
   let wake: (() => void) | undefined;
   let crash: Error | undefined;
   let next = 0;
-  const assign = (worker: Worker) => {
-    if (next >= files.length) return;
+  // Files read but not yet consumed are held here: workers run at most this many files ahead of the
+  // one being consumed, so memory stays a few files' worth however fast they are.
+  let consuming = 0;
+  const window = workers.length * (AHEAD_PER_WORKER + 1);
+  const idle: Worker[] = [];
+  const assign = (worker: Worker): boolean => {
+    if (next >= files.length) return true;
+    if (next >= consuming + window) return false;
     states.set(next, { batches: [], done: false });
     worker.postMessage({ file: files[next] as string, seq: next } satisfies WorkerRequest);
     next += 1;
+    return true;
+  };
+  const assignIdle = () => {
+    while (idle.length > 0 && assign(idle[0] as Worker)) idle.shift();
   };
   for (const worker of workers) {
     worker.on('message', (response: WorkerResponse) => {
@@ -68,7 +78,7 @@ export async function* triagedFromWorkers(
       if (response.failure !== undefined) state.batches.push([{ kind: 'error', path: files[response.seq] as string, reason: response.failure }]);
       if (response.done) {
         state.done = true;
-        assign(worker);
+        if (!assign(worker)) idle.push(worker);
       }
       wake?.();
     });
@@ -81,6 +91,8 @@ export async function* triagedFromWorkers(
 
   try {
     for (let seq = 0; seq < files.length; seq++) {
+      consuming = seq;
+      assignIdle();
       onFile?.(files[seq] as string);
       for (;;) {
         if (crash) throw new Error(`a replay worker failed: ${reasonOf(crash)}`, { cause: crash });
