@@ -280,7 +280,8 @@ function main(): void {
     return replayWorkersSection(readJson<WorkersResults>('replay-workers.json'));
   };
   if (args.only === 'replay-workers') {
-    writeFileSync(out, spliceSection(readFileSync(out, 'utf8'), replayWorkers(), '## Issue 10 measurements'));
+    const section = replayWorkers(); // minutes: read the file after, to keep edits made meanwhile
+    writeFileSync(out, spliceSection(readFileSync(out, 'utf8'), section, '## Issue 10 measurements'));
     console.log(`\nrewrote the replay-workers section of ${path.relative(REPO_DIR, out)}`);
     return;
   }
