@@ -115,7 +115,11 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
   const allowlist = opts.overrides ? createAllowlist(opts.overrides) : undefined;
   const lateness = opts.allowedLatenessMs ?? DEFAULT_ALLOWED_LATENESS_MS;
   const clock = createWatermarkClock();
-  const store = createEmbeddedStore({ now: clock.now, ...(opts.storeCounts ? { counts: opts.storeCounts } : {}) });
+  // State expires on the time of the last follow-up flush rather than on the newest event: when the
+  // history jumps ahead (a quiet night, a gap), the follow-ups due in the gap are still sent with the
+  // claims they count, which expire soon after their follow-up is due (REPLAY_FOLLOW_UP_MARGIN_MS).
+  let flushedAt = 0;
+  const store = createEmbeddedStore({ now: () => flushedAt, ...(opts.storeCounts ? { counts: opts.storeCounts } : {}) });
   const detector = createDetector({
     rules,
     clock: clock.now,
@@ -154,6 +158,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
   const flush = async (now: number) => {
     await flushDue({ store, rules, now, allowedLatenessMs: lateness, replayed: true, send: async (a) => emit(a) });
     lastFlush = now;
+    flushedAt = clock.now();
   };
 
   let filesStarted = 0;
