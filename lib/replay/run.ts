@@ -182,7 +182,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
 
   for await (const batch of ordered) for (const item of batch) {
     seen += 1;
-    if (opts.onProgress && seen % progressEvery === 0) opts.onProgress({ events: summary.events, filesStarted, stateItems: store.size() });
+    if (opts.onProgress && seen % progressEvery === 0) opts.onProgress({ events: summary.events, filesStarted, stateItems: store.prune() });
     // Most events: no rule matches, only their time matters (the clock, the range, flushing).
     let time: number | undefined;
     if (typeof item === 'number') time = Number.isNaN(item) ? undefined : item;
@@ -231,7 +231,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
   }
   // The end of history closes every incident: send the follow-ups still owed.
   await flush(clock.now() + 48 * 3_600_000);
-  opts.onProgress?.({ events: summary.events, filesStarted, stateItems: store.size() });
+  opts.onProgress?.({ events: summary.events, filesStarted, stateItems: store.prune() });
   summary.elapsedMs = Math.round(performance.now() - started);
   return summary;
 }

@@ -41,6 +41,8 @@ export interface EmbeddedStoreOptions {
 export type EmbeddedStore = StateStore & {
   /** Items held in memory, including expired ones not pruned yet (0 before the lazy file load). */
   size(): number;
+  /** Drops expired items now (they are absent anyway) and returns how many items are held. */
+  prune(): number;
   /** Drops all state, in memory and (with a file) on disk. Also the way out of a corrupt file. */
   reset(): Promise<void>;
 };
@@ -237,6 +239,11 @@ class EmbeddedStateStore implements EmbeddedStore {
   }
 
   size(): number {
+    return this.#itemCount;
+  }
+
+  prune(): number {
+    this.#prune();
     return this.#itemCount;
   }
 
