@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import type { Alert } from '../alert/alert.js';
 import { parseTime } from '../cloudtrail/envelope.js';
 import { compileRules } from '../detection/evaluate.js';
@@ -11,6 +12,7 @@ import type { StoreCallCounts } from '../state/store.js';
 import { createAllowlist } from '../detection/suppress.js';
 import { orderBatchesByEventTime } from './order.js';
 import { triagedFromWorkers } from './pool.js';
+import { listInputs } from './sources/list.js';
 import { type SourceItem } from './sources/parse.js';
 import { readSourceBatches } from './sources/read.js';
 import { createTriage, timeOfTriaged, type Triaged } from './triage.js';
@@ -76,6 +78,27 @@ export interface ReplaySummary {
  * order. 15 minutes cost 25% of replay speed and 60 MB of memory for the same alerts (bench/RESULTS.md).
  */
 const REORDER_MS = 5 * 60_000;
+/**
+ * Inputs this small are sorted by event time as a whole instead. A folder of unrelated recordings (one
+ * file per Stratus Red Team technique, samples exported by hand) has no delivery stamps in its names,
+ * so name order can put events months apart side by side, and the later files' events arrive "late"
+ * and miss their bursts and sequences. Counted in bytes on disk, gzip as ten times its size (about
+ * what CloudTrail's JSON inflates to), so what is held while sorting stays small.
+ */
+export const WHOLE_SORT_BYTES = 32 * 1024 * 1024;
+const GZIP_FACTOR = 10;
+
+/** True when the inputs are small enough to sort whole (an unreadable path counts as nothing here). */
+export async function sortsWhole(paths: readonly string[]): Promise<boolean> {
+  const { files } = await listInputs([...paths]);
+  let bytes = 0;
+  for (const file of files) {
+    const size = await stat(file).then((s) => s.size, () => 0);
+    bytes += /\.gz$/i.test(file) ? size * GZIP_FACTOR : size;
+    if (bytes > WHOLE_SORT_BYTES) return false;
+  }
+  return true;
+}
 const MAX_REASONS = 5;
 /**
  * State is kept by event time only while something can still read it, so memory is set by the event
@@ -172,7 +195,9 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
       ? triagedFromWorkers(opts.paths, { staged: opts.staged ?? false, ...(opts.ruleIds ? { ruleIds: opts.ruleIds } : {}), ...(opts.overrides ? { overrides: opts.overrides } : {}) }, workers, onFile, opts.workerEntry)
       : triagedInline(opts.source ?? readSourceBatches(opts.paths, { onFile }), rules);
   // Batches, not events, cross async steps; ordering reads the raw time, wrapping happened in triage.
-  const ordered = (opts.order ?? 'event-time') === 'event-time' ? orderBatchesByEventTime(triaged, { timeOf: timeOfTriaged, maxLatenessMs: REORDER_MS }) : triaged;
+  const byEventTime = (opts.order ?? 'event-time') === 'event-time';
+  const whole = byEventTime && !opts.source && (await sortsWhole(opts.paths));
+  const ordered = byEventTime ? orderBatchesByEventTime(triaged, { timeOf: timeOfTriaged, maxLatenessMs: whole ? Infinity : REORDER_MS }) : triaged;
   const since = opts.since?.getTime() ?? -Infinity;
   const until = opts.until?.getTime() ?? Infinity;
   const malformed = (reason: string) => {

@@ -41,4 +41,26 @@ describe('Stratus Red Team detonations', () => {
     expect(summary.fileErrors).toEqual([]);
     expect([...fired].sort()).toEqual([...(table[technique]?.rules ?? [])].sort());
   });
+
+  it('replayed as one folder, in name order, every technique the table expects still alerts', async () => {
+    // The files carry no delivery stamps and name order is not time order (months apart): replay sorts
+    // an input this small by event time as a whole, so no technique's events arrive "late".
+    const techniqueOf = new Map<string, string>();
+    for (const technique of techniques) {
+      const doc = JSON.parse(readFileSync(join(SAMPLES, `${technique}.json`), 'utf8')) as Array<{ eventID: string }> | { Records: Array<{ eventID: string }> };
+      for (const record of Array.isArray(doc) ? doc : doc.Records) techniqueOf.set(record.eventID, technique);
+    }
+    const alerted = new Set<string>();
+    await runReplay({
+      paths: [SAMPLES],
+      onAlert: (a) => {
+        for (const id of a.eventIds) {
+          const technique = techniqueOf.get(id);
+          if (technique) alerted.add(technique);
+        }
+      },
+    });
+    const expected = techniques.filter((t) => (table[t]?.rules.length ?? 0) > 0);
+    expect([...alerted].sort()).toEqual(expected);
+  });
 });
