@@ -35,7 +35,8 @@ import { applyTuning, parseRuleTuning, type RuleTuningConfig } from '../lib/dete
 import { compilePattern, type CompiledPattern } from '../lib/eventbridge/pattern.js';
 import { flushDue } from '../lib/handlers/flush.js';
 import { createDetector, createWatermarkClock, DEFAULT_ALLOWED_LATENESS_MS, type Detector } from '../lib/handlers/pipeline.js';
-import { BUCKET_MS, createIncidentPolicy } from '../lib/incidents/policy.js';
+import { createIncidentPolicy } from '../lib/incidents/policy.js';
+import { BUCKET_MS } from '../lib/incidents/items.js';
 import { orderBatchesByEventTime } from '../lib/replay/order.js';
 import { readSourceBatches } from '../lib/replay/sources/read.js';
 import { createEmbeddedStore } from '../lib/state/embedded-store.js';

@@ -2,9 +2,10 @@ import type { Alert } from '../alert/alert.js';
 import { buildFollowUp, type FollowUpInput } from '../alert/build.js';
 import { oneLine } from '../untrusted/text.js';
 import { MAX_FUTURE_SKEW_MS } from './pipeline.js';
-import { BUCKET_MS, bucketOf, claimPk, countedIn, iso } from '../incidents/policy.js';
+import { countedIn } from '../incidents/policy.js';
+import { BUCKET_MS, CHECKPOINT_KEY, claimPk, decodeCheckpoint, decodeClaim, decodeDueMarker, dueSet, duePk, encodeCheckpoint, iso, type Claim, type DueMarker } from '../incidents/items.js';
 import type { Rule } from '../detection/rule.js';
-import type { StateItem, StateStore } from '../state/store.js';
+import type { StateStore } from '../state/store.js';
 
 /**
  * Follow-up summaries: when an incident's period has closed (plus the allowed lateness, so late
@@ -17,7 +18,6 @@ import type { StateItem, StateStore } from '../state/store.js';
  * while every other due follow-up goes out in the same run.
  */
 
-const CHECKPOINT = { pk: 'flush', sk: 'checkpoint' };
 /** First run, or a checkpoint lost: look back this far for due markers (one query per 5 minutes). */
 const LOOKBACK_MS = 6 * 3_600_000;
 /** Publishes per follow-up before it is dead-lettered: with the backoff below, about 75 minutes. */
@@ -57,18 +57,6 @@ export interface FlushResult {
   errors: Array<{ marker: string; reason: string }>;
 }
 
-function parseGroup(raw: unknown): Record<string, string> {
-  try {
-    const value: unknown = JSON.parse(String(raw));
-    if (value && typeof value === 'object' && !Array.isArray(value)) {
-      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, String(v)]));
-    }
-  } catch {
-    // fall through: a marker we wrote ourselves, so only a bug gets here
-  }
-  return {};
-}
-
 /** Margin for wall clocks of concurrent invocations (a join may read `now` just before the incident opened). */
 const CLOCK_MARGIN_MS = 5 * 60_000;
 
@@ -90,31 +78,30 @@ interface Grouped {
  * match inside the alert's burst window. An out-of-order match made before the incident's start is
  * among them, so the span includes it.
  */
-async function groupedEvents(store: StateStore, marker: StateItem, allowedLatenessMs: number): Promise<Grouped> {
-  const start = Number(marker.start);
-  const end = Number(marker.end);
+async function groupedEvents(store: StateStore, marker: DueMarker, allowedLatenessMs: number): Promise<Grouped> {
+  const { start, end } = marker;
   // An on-time match joining late is at most the allowed lateness (plus skew) older than the
   // incident's start; the incident ends before `end` (half-open), and the next one starts there.
   const from = start - allowedLatenessMs - MAX_FUTURE_SKEW_MS - CLOCK_MARGIN_MS;
-  const items = await store.query(claimPk(String(marker.ruleId), String(marker.hash)), { from: iso(from), to: `${iso(end - 1)}~` });
-  const first = marker.first === undefined ? Number.NaN : Number(marker.first);
-  const last = marker.last === undefined ? Number.NaN : Number(marker.last);
-  const shownByAlert = (item: StateItem): boolean => {
-    const t = Number(item.t);
-    if (item.d === 'alert' || item.d === 'sent') return true;
-    return item.d !== 'suppress' && t >= first && t <= last;
+  const items = await store.query(claimPk(marker.ruleId, marker.hash), { from: iso(from), to: `${iso(end - 1)}~` });
+  const first = marker.first ?? Number.NaN;
+  const last = marker.last ?? Number.NaN;
+  const shownByAlert = (claim: Claim): boolean => {
+    if (claim.d === 'alert' || claim.d === 'sent') return true;
+    return claim.d !== 'suppress' && claim.t >= first && claim.t <= last;
   };
   let counted = 0;
   const grouped: Grouped = { count: 0, times: [], ids: [], apis: [] };
   for (const item of items) {
-    if (!countedIn(item, start, end)) continue;
+    const claim = decodeClaim(item);
+    if (!countedIn(claim, start, end)) continue;
     counted += 1;
-    if (shownByAlert(item)) continue;
-    grouped.times.push(Number(item.t));
-    grouped.ids.push(String(item.id ?? item.sk.slice(item.sk.indexOf('#') + 1)));
-    grouped.apis.push(typeof item.api === 'string' ? item.api : undefined);
+    if (shownByAlert(claim)) continue;
+    grouped.times.push(claim.t);
+    grouped.ids.push(claim.id);
+    grouped.apis.push(claim.api);
   }
-  grouped.count = Math.max(0, counted - (Number(marker.alerted) || 0));
+  grouped.count = Math.max(0, counted - marker.alerted);
   return grouped;
 }
 
@@ -129,27 +116,27 @@ function callsByApi(apis: ReadonlyArray<string | undefined>, fallback: string): 
 }
 
 /** Reads what a follow-up reports; undefined when it has nothing to say. */
-async function followUpOf(store: StateStore, rule: Rule, marker: StateItem, opts: FlushOptions): Promise<Alert | undefined> {
+async function followUpOf(store: StateStore, rule: Rule, marker: DueMarker, opts: FlushOptions): Promise<Alert | undefined> {
   const grouped = await groupedEvents(store, marker, opts.allowedLatenessMs);
   if (grouped.count <= 0) return undefined;
   const { times, ids } = grouped;
   // Claims come back sorted by their sort key, which starts with the ISO event time: the span is the
   // first and the last (no Math.min(...times), which throws past ~100k grouped events).
-  const first = times[0] ?? Number(marker.start);
-  const last = times[times.length - 1] ?? Number(marker.end);
+  const first = times[0] ?? marker.start;
+  const last = times[times.length - 1] ?? marker.end;
   const input: FollowUpInput = {
-    openerEventId: String(marker.eventId),
-    account: String(marker.account),
-    region: String(marker.region),
-    eventSource: String(marker.eventSource),
-    eventName: String(marker.eventName),
-    actor: { type: String(marker.actorType), name: String(marker.actor), ...(typeof marker.actorArn === 'string' && marker.actorArn ? { arn: marker.actorArn } : {}) },
-    group: parseGroup(marker.group),
+    openerEventId: marker.eventId,
+    account: marker.account,
+    region: marker.region,
+    eventSource: marker.eventSource,
+    eventName: marker.eventName,
+    actor: { type: marker.actorType, name: marker.actor, ...(marker.actorArn ? { arn: marker.actorArn } : {}) },
+    group: marker.group,
     count: grouped.count,
     first,
     last,
     eventIds: ids.slice(0, 100),
-    calls: callsByApi(grouped.apis, String(marker.eventName)),
+    calls: callsByApi(grouped.apis, marker.eventName),
   };
   return buildFollowUp(rule, input, {
     now: opts.now,
@@ -164,17 +151,17 @@ const reasonOf = (error: unknown): string => oneLine(error instanceof Error ? er
 type Outcome = 'done' | 'waiting' | 'retrying';
 
 /** One due marker: send its follow-up, or record the failure and when to try again, or dead-letter it. */
-async function deliver(marker: StateItem, rule: Rule | undefined, opts: FlushOptions, result: FlushResult): Promise<Outcome> {
+async function deliver(marker: DueMarker, rule: Rule | undefined, opts: FlushOptions, result: FlushResult): Promise<Outcome> {
   const { store, now } = opts;
   const key = { pk: marker.pk, sk: marker.sk };
-  if (Number(marker.retryAt) > now) return 'waiting';
+  if (marker.retryAt !== undefined && marker.retryAt > now) return 'waiting';
   const alert = rule ? await followUpOf(store, rule, marker, opts) : undefined;
   if (!alert || rule?.status !== 'live') {
     if (alert) result.sent.push(alert);
     await store.delete(key);
     return 'done';
   }
-  const attempts = (Number(marker.attempts) || 0) + 1;
+  const attempts = (marker.attempts ?? 0) + 1;
   const maxAttempts = Math.max(1, opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
   // A follow-up that already used its attempts (the dead-letter send failed last time) is not
   // published again: it goes straight to the queue.
@@ -187,17 +174,17 @@ async function deliver(marker: StateItem, rule: Rule | undefined, opts: FlushOpt
     } catch (error) {
       const reason = reasonOf(error);
       if (attempts < maxAttempts || !opts.deadLetter) {
-        await store.update(key, { set: { attempts, retryAt: now + backoff(attempts, opts.backoffMs ?? DEFAULT_BACKOFF_MS), lastError: reason } }, { kind: 'exists' });
+        await store.update(key, { set: dueSet({ attempts, retryAt: now + backoff(attempts, opts.backoffMs ?? DEFAULT_BACKOFF_MS), lastError: reason }) }, { kind: 'exists' });
         result.retrying.push({ id: alert.id, attempts, reason });
         return 'retrying';
       }
-      await store.update(key, { set: { attempts, lastError: reason } }, { kind: 'exists' });
+      await store.update(key, { set: dueSet({ attempts, lastError: reason }) }, { kind: 'exists' });
     }
   }
   if (!opts.deadLetter) return 'retrying';
   // At least once into the queue: a failure between the send and the delete sends it again next run,
   // and the queue's reader dedupes on the alert id. Without such a failure, exactly once.
-  await opts.deadLetter(alert, String(marker.lastError ?? 'publish failed'), Math.min(attempts, maxAttempts));
+  await opts.deadLetter(alert, marker.lastError ?? 'publish failed', Math.min(attempts, maxAttempts));
   result.deadLettered.push(alert);
   await store.delete(key);
   return 'done';
@@ -206,8 +193,9 @@ async function deliver(marker: StateItem, rule: Rule | undefined, opts: FlushOpt
 export async function flushDue(opts: FlushOptions): Promise<FlushResult> {
   const { store, now } = opts;
   const byId = new Map(opts.rules.map((r) => [r.id, r]));
-  const checkpoint = await store.get(CHECKPOINT);
-  const from = checkpoint ? Number(checkpoint.bucket) : Math.floor((now - LOOKBACK_MS) / BUCKET_MS) * BUCKET_MS;
+  const stored = await store.get(CHECKPOINT_KEY);
+  const checkpoint = stored && decodeCheckpoint(stored);
+  const from = checkpoint ? checkpoint.bucket : Math.floor((now - LOOKBACK_MS) / BUCKET_MS) * BUCKET_MS;
   const lastBucket = Math.floor(now / BUCKET_MS) * BUCKET_MS;
   const result: FlushResult = { sent: [], examined: 0, retrying: [], deadLettered: [], errors: [] };
   let settled = from;
@@ -215,16 +203,25 @@ export async function flushDue(opts: FlushOptions): Promise<FlushResult> {
   // retry holds it (a bounded time: its attempts are bounded), never the follow-ups after it.
   let held = false;
   for (let bucket = from; bucket <= lastBucket; bucket += BUCKET_MS) {
-    const markers = await store.query(`due#${bucketOf(bucket)}`);
+    const markers = await store.query(duePk(bucket));
     let notYetDue = false;
-    for (const marker of markers) {
+    for (const item of markers) {
       result.examined += 1;
-      if (Number(marker.end) + opts.allowedLatenessMs > now) {
+      let marker: DueMarker;
+      try {
+        marker = decodeDueMarker(item);
+      } catch (error) {
+        // A marker that is not one (a bug, a hand-edited state file): reported and kept, like a state failure.
+        held = true;
+        result.errors.push({ marker: `${item.pk}/${item.sk}`, reason: reasonOf(error) });
+        continue;
+      }
+      if (marker.end + opts.allowedLatenessMs > now) {
         notYetDue = true;
         continue;
       }
       try {
-        const outcome = await deliver(marker, byId.get(String(marker.ruleId)), opts, result);
+        const outcome = await deliver(marker, byId.get(marker.ruleId), opts, result);
         if (outcome !== 'done') held = true;
       } catch (error) {
         // State or dead-letter failure: this marker stays for the next run; the others go on.
@@ -236,7 +233,7 @@ export async function flushDue(opts: FlushOptions): Promise<FlushResult> {
     if (!held && bucket < lastBucket) settled = bucket + BUCKET_MS;
   }
   if (settled !== from || !checkpoint) {
-    await store.put({ ...CHECKPOINT, bucket: settled, expiresAt: Math.ceil((now + 30 * 86_400_000) / 1000) });
+    await store.put(encodeCheckpoint({ ...CHECKPOINT_KEY, bucket: settled, expiresAt: Math.ceil((now + 30 * 86_400_000) / 1000) }));
   }
   return result;
 }

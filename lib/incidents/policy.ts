@@ -1,11 +1,32 @@
-import { createHash } from 'node:crypto';
 import type { Alert } from '../alert/alert.js';
 import { finish, type AlertContext } from '../alert/build.js';
 import type { TrailEvent } from '../cloudtrail/types.js';
 import { actorOf } from '../cloudtrail/identity.js';
 import { groupKeyOf } from '../detection/evaluate.js';
 import type { GroupKey, Rule, RuleTuning } from '../detection/rule.js';
-import type { StateItem, StateKey, StateStore } from '../state/store.js';
+import type { StateKey, StateStore } from '../state/store.js';
+import {
+  claimKey,
+  claimSet,
+  decodeClaim,
+  decodeIncident,
+  decodeMark,
+  dueKey,
+  encodeClaim,
+  encodeDueMarker,
+  encodeIncident,
+  encodeMark,
+  groupHash,
+  idKeyOf,
+  incidentKey,
+  iso,
+  markKey,
+  StateItemError,
+  type Claim,
+  type ClaimDecision,
+  type ClaimOutcome,
+  type Incident,
+} from './items.js';
 
 /** Proof that an alert's decision is recorded and owed: confirm it once delivered, release it on failure. */
 export interface Receipt {
@@ -60,7 +81,7 @@ export const statelessPolicy: IncidentPolicy = {
  * Latency-aware state over the StateStore port. All times are the events' own (CloudTrail eventTime),
  * never arrival times: delivery is late, out of order and at least once.
  *
- * Items (pk / sk):
+ * Items (pk / sk; typed, with their codecs, in items.ts):
  * - `ev#<rule>#<group>` / `<eventTime ISO>#<event id key>`: the claim, one per matched event. Written
  *   with a condition, it makes the event's processing exclusive; it records what was decided for the
  *   event, and, until the alert is delivered, the alert itself (the outbox). Sorted by event time, the
@@ -115,17 +136,11 @@ export const statelessPolicy: IncidentPolicy = {
  * fails each store request and each publish in turn and checks exactly this.
  */
 
-export const BUCKET_MS = 5 * 60_000;
-const MAX_RECENT_GROUPS = 4096;
-const MAX_CACHED_GROUP_CHARS = 1024;
-const recentGroupHashes = new Map<string, string>();
 const HOUR = 3_600_000;
 /** How long an attempt holds a claim: longer than the detect function's timeout (30 s). */
 export const CLAIM_LEASE_MS = 45_000;
 /** Rounds of "join, else open" before giving up on a contended incident and alerting on its own. */
 const MAX_ROUNDS = 3;
-/** Event ids longer than this (UTF-8 bytes) are keyed by their hash: a sort key holds 1,024 bytes. */
-const MAX_ID_KEY_BYTES = 200;
 /** The claim keeps at most this much of an event id (the id is attacker-chosen text). */
 const MAX_ID_CHARS = 1024;
 /** `inc` of a match counted in no incident (a late or standalone alert). */
@@ -156,39 +171,6 @@ export interface IncidentOptions {
   memoEntries?: number;
 }
 
-export const iso = (ms: number): string => new Date(ms).toISOString();
-export const bucketOf = (ms: number): string => iso(Math.floor(ms / BUCKET_MS) * BUCKET_MS);
-
-/** Group keys are attacker-chosen text of any length: keys hold a hash, items keep the text. */
-export function groupHash(group: GroupKey): string {
-  const canonical = JSON.stringify(Object.entries(group).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  let hash = recentGroupHashes.get(canonical);
-  if (hash === undefined) {
-    hash = createHash('sha256').update(canonical).digest('hex').slice(0, 32);
-    // A replay hashes the same few groups again and again; bounded, since group text is attacker-chosen.
-    if (recentGroupHashes.size >= MAX_RECENT_GROUPS) recentGroupHashes.clear();
-    if (canonical.length <= MAX_CACHED_GROUP_CHARS) recentGroupHashes.set(canonical, hash);
-  }
-  return hash;
-}
-
-/** The event id as it appears in keys: itself when short, else its hash (same id, same key). */
-export function idKeyOf(eventId: string): string {
-  if (Buffer.byteLength(eventId, 'utf8') <= MAX_ID_KEY_BYTES) return eventId;
-  return `sha256:${createHash('sha256').update(eventId).digest('hex')}`;
-}
-
-export const claimPk = (ruleId: string, hash: string): string => `ev#${ruleId}#${hash}`;
-export const claimKey = (ruleId: string, hash: string, eventMs: number, eventId: string): StateKey => ({
-  pk: claimPk(ruleId, hash),
-  sk: `${iso(eventMs)}#${idKeyOf(eventId)}`,
-});
-/** The mark of a distinct value (hashed: values are attacker-chosen text) in the period starting at `periodStart`. */
-export const markKey = (ruleId: string, hash: string, periodStart: number, value: string): StateKey => ({
-  pk: `val#${ruleId}#${hash}`,
-  sk: `${iso(periodStart)}#${createHash('sha256').update(value).digest('hex').slice(0, 32)}`,
-});
-
 /** The values a `distinct` rule marks for a match: unique, in a stable order (unsorted when too many to mark). */
 export function distinctValuesOf(rule: Rule, event: TrailEvent): string[] {
   if (!rule.distinct) return [];
@@ -201,24 +183,16 @@ export function distinctPeriodMs(rule: Rule, windowMs: number): number {
   return Math.max((rule.distinct?.periodMinutes ?? 0) * 60_000, windowMs);
 }
 
-export const incidentKey = (ruleId: string, hash: string) => ({ pk: `inc#${ruleId}#${hash}`, sk: 'current' });
-/** The follow-up of an incident is due once no on-time event can still join it. */
-export const dueKey = (ruleId: string, hash: string, start: number, end: number, latenessMs: number) => ({
-  pk: `due#${bucketOf(end + latenessMs)}`,
-  sk: `${ruleId}#${hash}#${start}`,
-});
-
 /** Decisions after which a redelivery of the event is a duplicate. */
-const FINAL = new Set(['suppress', 'pending', 'late', 'sent']);
+const FINAL: ReadonlySet<ClaimDecision | undefined> = new Set(['suppress', 'pending', 'late', 'sent']);
 
 /**
  * Is a claim counted in the incident [start, end)? Either it says so (`inc`), or it is a burst match
  * not yet counted anywhere (pending or undecided) whose time falls inside the incident.
  */
-export function countedIn(claim: StateItem, start: number, end: number): boolean {
-  if (claim.inc !== undefined) return Number(claim.inc) === start;
-  const t = Number(claim.t);
-  return (claim.d === undefined || claim.d === 'pending') && t >= start && t < end;
+export function countedIn(claim: Claim, start: number, end: number): boolean {
+  if (claim.inc !== undefined) return claim.inc === start;
+  return (claim.d === undefined || claim.d === 'pending') && claim.t >= start && claim.t < end;
 }
 
 /** The effective tuning of a rule: its own values, overridden by deploy-time configuration. */
@@ -261,8 +235,8 @@ export function recordedAlert(alert: Alert): string {
 }
 
 /** An alert we recorded ourselves; only a bug or a hand-edited state file makes this fail. */
-export function parseRecordedAlert(raw: unknown, rule: Rule): Alert {
-  const value: unknown = JSON.parse(String(raw));
+export function parseRecordedAlert(raw: string, rule: Rule): Alert {
+  const value: unknown = JSON.parse(raw);
   if (typeof value !== 'object' || value === null || typeof (value as { id?: unknown }).id !== 'string') {
     throw new Error('recorded alert in a claim is not an alert');
   }
@@ -290,7 +264,7 @@ interface Match {
 type Take =
   | { kind: 'written'; receipt: Receipt }
   | { kind: 'decided'; decision: Decision }
-  | { kind: 'resumed'; receipt: Receipt; claim: StateItem };
+  | { kind: 'resumed'; receipt: Receipt; claim: Claim };
 
 export function createIncidentPolicy(opts: IncidentOptions): IncidentPolicy {
   const { store } = opts;
@@ -319,7 +293,7 @@ export function createIncidentPolicy(opts: IncidentOptions): IncidentPolicy {
     const from = `${iso(start)}#`;
     const id = `${pk}\n${from}`;
     if (loaded.has(id)) return;
-    for (const item of await store.query(pk, { from, to: `${from}~`, limit: MARKS_PER_QUERY })) remember(`${item.pk}\n${item.sk}`, String(item.id));
+    for (const item of await store.query(pk, { from, to: `${from}~`, limit: MARKS_PER_QUERY })) remember(`${item.pk}\n${item.sk}`, decodeMark(item).id);
     if (loaded.size >= MAX_LOADED) loaded.delete(loaded.values().next().value as string);
     loaded.add(id);
   }
@@ -345,8 +319,8 @@ export function createIncidentPolicy(opts: IncidentOptions): IncidentPolicy {
       const memoKey = `${key.pk}\n${key.sk}`;
       let owner = memo.get(memoKey);
       if (owner === undefined) {
-        const result = await store.put({ ...key, expiresAt, t: m.t, id: own }, { kind: 'absent' });
-        owner = result.written ? own : result.current ? String(result.current.id) : undefined;
+        const result = await store.put(encodeMark({ ...key, expiresAt, t: m.t, id: own }), { kind: 'absent' });
+        owner = result.written ? own : result.current ? decodeMark(result.current).id : undefined;
         // Refused, yet gone when read back (it expired in between): count the match rather than lose it.
         if (owner === undefined) {
           fresh = true;
@@ -359,7 +333,7 @@ export function createIncidentPolicy(opts: IncidentOptions): IncidentPolicy {
     return fresh;
   }
 
-  function claimItem(m: Match, attrs: Record<string, string | number>): StateItem {
+  function claimItem(m: Match, outcome: ClaimOutcome, lease: number): Claim {
     // Claims live past their event's windows and follow-up, and at least `retention` after arrival.
     // And past the follow-up of the longest incident it can be counted in (rules group for up to a
     // week): an expired claim is a match the follow-up no longer counts.
@@ -367,7 +341,7 @@ export function createIncidentPolicy(opts: IncidentOptions): IncidentPolicy {
     const expiresAt = Math.ceil(Math.max(Math.max(Math.min(m.t, m.ctx.now + HOUR), m.ctx.now) + retention, counted) / 1000);
     // `api`: follow-ups name each counted call's API (root's calls differ), bounded like any event text.
     const api = String(m.event.detail.eventName ?? m.event.detail.insightDetails?.eventName ?? '').slice(0, 128);
-    return { ...m.key, expiresAt, t: m.t, id: m.ctx.eventId.slice(0, MAX_ID_CHARS), api, ...attrs };
+    return { ...m.key, expiresAt, t: m.t, id: m.ctx.eventId.slice(0, MAX_ID_CHARS), api, ...outcome, lease };
   }
 
   /**
@@ -375,38 +349,38 @@ export function createIncidentPolicy(opts: IncidentOptions): IncidentPolicy {
    * a final decision makes this a duplicate, a live lease means another attempt is on it, an expired
    * lease is taken over (one taker wins the compare-and-set).
    */
-  async function take(m: Match, attrs: Record<string, string | number>): Promise<Take> {
+  async function take(m: Match, outcome: ClaimOutcome): Promise<Take> {
     const lease = m.ctx.now + CLAIM_LEASE_MS;
-    const result = await store.put(claimItem(m, { ...attrs, lease }), { kind: 'absent' });
+    const result = await store.put(encodeClaim(claimItem(m, outcome, lease)), { kind: 'absent' });
     if (result.written) {
       m.held = { key: m.key, lease };
       return { kind: 'written', receipt: m.held };
     }
-    const earlier = result.current;
-    if (!earlier || FINAL.has(String(earlier.d))) return { kind: 'decided', decision: { action: 'duplicate' } };
-    const held = Number(earlier.lease);
+    const earlier = result.current && decodeClaim(result.current);
+    if (!earlier || FINAL.has(earlier.d)) return { kind: 'decided', decision: { action: 'duplicate' } };
+    const held = earlier.lease;
     if (held > m.ctx.now) throw new ClaimInFlightError(`event ${m.idKey} is being processed for rule ${m.rule.id} by another invocation`);
-    const taken = await store.update(m.key, { set: { lease } }, { kind: 'exists', attr: 'lease', gte: held, lt: held + 1 });
+    const taken = await store.update(m.key, { set: claimSet({ lease }) }, { kind: 'exists', attr: 'lease', gte: held, lt: held + 1 });
     if (!taken) throw new ClaimInFlightError(`event ${m.idKey} was taken over for rule ${m.rule.id} by another invocation`);
     m.held = { key: m.key, lease };
-    return { kind: 'resumed', receipt: m.held, claim: taken };
+    return { kind: 'resumed', receipt: m.held, claim: decodeClaim(taken) };
   }
 
   /** Makes the held claim final with a decision that sends nothing. */
-  async function settle(m: Match, attrs: Record<string, string | number>): Promise<void> {
-    await store.update(m.key, { set: { ...attrs, lease: 0, alert: '' } }, { kind: 'exists' });
+  async function settle(m: Match, outcome: ClaimOutcome): Promise<void> {
+    await store.update(m.key, { set: claimSet({ ...outcome, lease: 0, alert: '' }) }, { kind: 'exists' });
   }
 
   /** Records the decision to alert, with the alert, in the held claim (the outbox entry). */
   async function record(m: Match, alert: Alert, inc: number, end: number): Promise<void> {
-    await store.update(m.key, { set: { d: 'alert', alert: recordedAlert(alert), inc, end } }, { kind: 'exists' });
+    await store.update(m.key, { set: claimSet({ d: 'alert', alert: recordedAlert(alert), inc, end }) }, { kind: 'exists' });
   }
 
   /** Opens a new incident unless one ending after `start` exists; only one concurrent opener wins. */
   async function open(m: Match, start: number, end: number, alerted: number): Promise<boolean> {
     // Kept a day past its follow-up, so a flush that runs late still finds it.
     const expiresAt = Math.ceil((end + opts.allowedLatenessMs + 24 * HOUR) / 1000);
-    const incident: StateItem = { ...incidentKey(m.rule.id, m.hash), expiresAt, start, end, alerted, eventId: m.idKey };
+    const incident = encodeIncident({ ...incidentKey(m.rule.id, m.hash), expiresAt, start, end, alerted, eventId: m.idKey });
     return (await store.put(incident, { kind: 'absentOrAtMost', attr: 'end', atMost: start })).written;
   }
 
@@ -414,7 +388,8 @@ export function createIncidentPolicy(opts: IncidentOptions): IncidentPolicy {
   async function markDue(m: Match, incident: { start: number; end: number; alerted: number; first?: number; last?: number }): Promise<void> {
     const { rule, event } = m;
     const actor = actorOf(event.detail);
-    await store.put({
+    const span = incident.first !== undefined && incident.last !== undefined;
+    await store.put(encodeDueMarker({
       ...dueKey(rule.id, m.hash, incident.start, incident.end, opts.allowedLatenessMs),
       expiresAt: Math.ceil((incident.end + opts.allowedLatenessMs + 48 * HOUR) / 1000),
       ruleId: rule.id,
@@ -422,9 +397,10 @@ export function createIncidentPolicy(opts: IncidentOptions): IncidentPolicy {
       start: incident.start,
       end: incident.end,
       alerted: incident.alerted,
-      ...(incident.first !== undefined && incident.last !== undefined ? { first: incident.first, last: incident.last } : {}),
-      threshold: m.tuning.threshold ? 1 : 0,
-      group: JSON.stringify(m.group),
+      first: span ? incident.first : undefined,
+      last: span ? incident.last : undefined,
+      threshold: m.tuning.threshold !== undefined,
+      group: m.group,
       eventId: m.idKey,
       account: event.account,
       region: event.region,
@@ -432,25 +408,24 @@ export function createIncidentPolicy(opts: IncidentOptions): IncidentPolicy {
       eventName: String(event.detail.eventName ?? event.detail.insightDetails?.eventName ?? ''),
       actor: actor.name,
       actorType: actor.type,
-      actorArn: actor.arn ?? '',
-    });
+      actorArn: actor.arn,
+    }));
   }
 
-  async function currentIncident(m: Match): Promise<{ start: number; end: number; alerted: number; eventId: string } | undefined> {
+  async function currentIncident(m: Match): Promise<Incident | undefined> {
     const item = await store.get(incidentKey(m.rule.id, m.hash));
-    if (!item) return undefined;
-    return { start: Number(item.start), end: Number(item.end), alerted: Number(item.alerted) || 0, eventId: String(item.eventId) };
+    return item && decodeIncident(item);
   }
 
   /**
    * A taken-over claim whose alert was decided but not confirmed delivered: finish what the failed
    * attempt began (open the incident and mark its follow-up when they are missing) and send the alert.
    */
-  async function resumeAlert(m: Match, claim: StateItem, receipt: Receipt): Promise<Decision> {
+  async function resumeAlert(m: Match, claim: Claim, receipt: Receipt): Promise<Decision> {
+    if (claim.alert === undefined) throw new StateItemError('claim', claim, 'alert', 'is missing, expected the recorded alert of a claim decided to alert');
     const alert = parseRecordedAlert(claim.alert, m.rule);
-    const start = Number(claim.inc);
-    const end = Number(claim.end);
-    if (start !== NO_INCIDENT && Number.isFinite(end)) {
+    const { inc: start, end } = claim;
+    if (start !== undefined && start !== NO_INCIDENT && end !== undefined) {
       const cur = await currentIncident(m);
       if (cur && cur.eventId === m.idKey) {
         await markDue(m, { ...cur, ...firstLast(alert) });
@@ -498,7 +473,7 @@ export function createIncidentPolicy(opts: IncidentOptions): IncidentPolicy {
         // Opened by this event in an attempt that failed before it finished: write its marker again.
         // (Only while holding the claim: a duplicate must not revive a follow-up already sent.)
         if (held && cur.eventId === m.idKey) await markDue(m, cur);
-        const attrs = { d: 'suppress', inc: cur.start, end: cur.end };
+        const attrs: ClaimOutcome = { d: 'suppress', inc: cur.start, end: cur.end };
         if (held) {
           await settle(m, attrs);
           return { action: 'suppress' };
@@ -556,8 +531,8 @@ export function createIncidentPolicy(opts: IncidentOptions): IncidentPolicy {
 
       // A new burst counts only matches no earlier incident counted.
       const from = Math.max(t - windowMs, cur ? cur.end : -Infinity);
-      const items = (await store.query(m.key.pk, { from: iso(from), to: `${iso(t + windowMs)}~` })).filter((i) => i.d !== 'late');
-      const times = items.map((i) => Number(i.t)).filter(Number.isFinite).sort((a, b) => a - b);
+      const items = (await store.query(m.key.pk, { from: iso(from), to: `${iso(t + windowMs)}~` })).map(decodeClaim).filter((c) => c.d !== 'late');
+      const times = items.map((c) => c.t).sort((a, b) => a - b);
       const hit = windowContaining(times, t, tuning.threshold.count, windowMs);
       if (!hit) {
         await settle(m, { d: 'pending' });
@@ -565,7 +540,7 @@ export function createIncidentPolicy(opts: IncidentOptions): IncidentPolicy {
       }
       const start = Math.max(hit.first - windowMs, cur ? cur.end : -Infinity);
       const end = hit.first + spanMs;
-      const eventIds = items.filter((i) => Number(i.t) >= hit.first && Number(i.t) <= hit.last).map((i) => String(i.id));
+      const eventIds = items.filter((c) => c.t >= hit.first && c.t <= hit.last).map((c) => c.id);
       const alert = m.build({ kind: 'threshold', group: m.group, count: hit.n, eventIds, firstEventTime: hit.first, lastEventTime: hit.last });
       await record(m, alert, start, end);
       if (await open(m, start, end, hit.n)) {
@@ -588,7 +563,7 @@ export function createIncidentPolicy(opts: IncidentOptions): IncidentPolicy {
 
   /** Ends our lease (only if it is still ours) so the next attempt can take the claim over. */
   async function release(receipt: Receipt): Promise<void> {
-    await store.update(receipt.key, { set: { lease: 0 } }, { kind: 'exists', attr: 'lease', gte: receipt.lease, lt: receipt.lease + 1 });
+    await store.update(receipt.key, { set: claimSet({ lease: 0 }) }, { kind: 'exists', attr: 'lease', gte: receipt.lease, lt: receipt.lease + 1 });
   }
 
   return {
@@ -622,7 +597,7 @@ export function createIncidentPolicy(opts: IncidentOptions): IncidentPolicy {
     },
 
     async confirm(receipt) {
-      await store.update(receipt.key, { set: { d: 'sent', lease: 0, alert: '' } }, { kind: 'exists' });
+      await store.update(receipt.key, { set: claimSet({ d: 'sent', lease: 0, alert: '' }) }, { kind: 'exists' });
     },
 
     release,

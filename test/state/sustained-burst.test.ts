@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../../lib/alert/alert.js';
 import { flushDue } from '../../lib/handlers/flush.js';
 import { handleEvent } from '../../lib/handlers/detect.js';
-import { BUCKET_MS } from '../../lib/incidents/policy.js';
+import { BUCKET_MS } from '../../lib/incidents/items.js';
 import { createDynamoDbStore } from '../../lib/state/dynamodb-store.js';
 import { createEmbeddedStore } from '../../lib/state/embedded-store.js';
 import type { PutResult, StateStore } from '../../lib/state/store.js';
