@@ -61,7 +61,7 @@ const MEMORY_GB = 0.25;
 export const MS = { invocation: 2, stateRequest: 5, publish: 25 };
 /** The canary's schedule and the flush's (serverless.yml, infra/health.ts). */
 const SCHEDULE_MS = 5 * 60_000;
-const TARGET_USD = 0.05;
+export const TARGET_USD = 0.05;
 
 interface Units {
   requests: number;
