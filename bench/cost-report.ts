@@ -59,6 +59,14 @@ export function costSection({ result: c, variants }: CostJson, ctx?: SectionCont
       (stateful.length ? `, most of it ${stateful.map((r) => `\`${r.ruleId}\` ${usd(perM(r.usd))}`).join(', ')}` : '') +
       ': burst rules that count calls claim, read the incident, query the window and settle on every new match; distinct-value rules pay for the marks and claims of new values; the flush for its checkpoint and due markers.',
   ];
+  const perDay = c.events / Math.max(c.days, 1e-9);
+  const scheduled =
+    (c.invocations.flush + c.invocations.canary) * PRICES.lambdaRequest +
+    c.state.flush.writes.units * PRICES.dynamoWriteUnit +
+    c.state.flush.reads.units * PRICES.dynamoReadUnit;
+  lines.push(
+    `- The scheduled flush and the canary run every 5 minutes whatever the traffic: at this data's ${Math.round(perDay).toLocaleString('en-US')} events a day they cost ${usd(perM(scheduled))} per million events (invocations and the flush's DynamoDB units), so a thinner mix, or a shorter history, pays more per million.`,
+  );
   if (variants.length) {
     lines.push(
       `- The other assumptions, on the same data: ${variants.map((v) => `${v.label.replace(/ \(.*$/, '')}: ${usd(v.result.usdPerMillion)} (${v.result.usdPerMillion < TARGET_USD ? 'under' : 'over'} the target)`).join('; ')}.`,

@@ -16,6 +16,9 @@
  * --no-profile skips the latter.
  *
  *   tsx bench/replay-throughput.ts [--data bench/data/logs] [--runs 3] [--no-profile] [--json <file>]
+ *
+ * Not a step of `npm run bench` any more (bench/replay-workers.ts measures the replay against the same
+ * floor, and bench/alerts-per-day.ts checks the planted incidents): run it by hand for the profile.
  */
 import { spawnSync } from 'node:child_process';
 import { NODE_FLAGS } from '../bin/node-flags.mjs';
