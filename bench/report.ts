@@ -241,6 +241,14 @@ export function renderHeader(run: RunInfo, steps: Partial<Record<StepId, StepRun
   return wrap('header', 'bench/run.ts', lines);
 }
 
+/** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens. */
+export const anchor = (heading: string): string =>
+  heading
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N} _-]/gu, '')
+    .replace(/ /g, '-');
+const sectionLink = (id: StepId): string => `[${id}](#${anchor(SECTIONS[id].title)})`;
+
 export function renderSummary(results: Partial<StepResults>, contexts: Partial<Record<StepId, SectionContext>>, quick: boolean): string {
   const lines = [
     '## Targets',
@@ -254,11 +262,11 @@ export function renderSummary(results: Partial<StepResults>, contexts: Partial<R
     const r = results[id];
     const ctx = contexts[id];
     if (r === undefined || ctx === undefined) {
-      lines.push(`| ${SECTIONS[id].title} | not measured | | ${id} |`);
+      lines.push(`| ${SECTIONS[id].title} | not measured | | ${sectionLink(id)} |`);
       continue;
     }
     const rows = (SUMMARY_ROWS[id] as (r: unknown, ctx: SectionContext) => TargetRow[])(r, ctx);
-    for (const row of rows) lines.push(`| ${row.target} | ${row.result} | ${row.ok === undefined ? '' : verdict(row.ok)} | ${id} |`);
+    for (const row of rows) lines.push(`| ${row.target} | ${row.result} | ${row.ok === undefined ? '' : verdict(row.ok)} | ${sectionLink(id)} |`);
   }
   return wrap('summary', 'bench/run.ts', lines);
 }

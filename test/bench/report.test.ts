@@ -66,7 +66,7 @@ describe('bench/RESULTS.md assembly', () => {
     f.results['replay-workers'].ratios.oneThread = 0.91;
     const after = assembleReport(f.run, f.results, f.steps);
     expect(after).toContain('**$0.0123** (target < $0.05: pass)');
-    expect(partText(after, 'summary')).toMatch(/Replay with `--workers 0` ≥ 0\.8× the one-thread floor \| 0\.91× .* \| pass \|/);
+    expect(partText(after, 'summary')).toMatch(/Replay with `--workers 0` ≥ 0\.8× the one-thread floor \| 0\.91× .* \| pass \| \[replay-workers\]\(#replay-on-every-core-issue-10\) \|/);
   });
 
   it('renders no missing value as NaN or undefined, and the same results always to the same text', () => {
@@ -83,7 +83,7 @@ describe('bench/RESULTS.md assembly', () => {
     const doc = assembleReport(f.run, results, steps);
     expect(findParts(doc).map((p) => p.id)).toEqual(PART_IDS);
     expect(partText(doc, 'cost')).toContain('Not measured in this run: `npx tsx bench/run.ts --only cost --events 20000`');
-    expect(partText(doc, 'summary')).toContain(`| ${SECTIONS.cost.title} | not measured | | cost |`);
+    expect(partText(doc, 'summary')).toContain(`| ${SECTIONS.cost.title} | not measured | | [cost](#cost-per-million-cloudtrail-events-issue-10) |`);
   });
 
   it.each(STEP_IDS)('rewrites only the %s section on --only, keeping every other byte', (id) => {
