@@ -33,7 +33,7 @@ import { isReadOnlyManagementEvent } from '../lib/detection/evaluate.js';
 import { createAllowlist } from '../lib/detection/suppress.js';
 import { applyTuning, parseRuleTuning, type RuleTuningConfig } from '../lib/detection/tuning.js';
 import { compilePattern, type CompiledPattern } from '../lib/eventbridge/pattern.js';
-import { flushDue } from '../lib/handlers/flush.js';
+import { flushDue } from '../lib/incidents/followups.js';
 import { createDetector, createWatermarkClock, DEFAULT_ALLOWED_LATENESS_MS, type Detector } from '../lib/handlers/pipeline.js';
 import { createIncidentPolicy } from '../lib/incidents/policy.js';
 import { BUCKET_MS } from '../lib/incidents/items.js';

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { asEnvelope } from '../lib/cloudtrail/wrap.js';
 import { createDetector } from '../lib/handlers/pipeline.js';
-import { flushDue } from '../lib/handlers/flush.js';
+import { flushDue } from '../lib/incidents/followups.js';
 import { createIncidentPolicy } from '../lib/incidents/policy.js';
 import { createEmbeddedStore } from '../lib/state/embedded-store.js';
 import type { StoreCallCounts } from '../lib/state/store.js';

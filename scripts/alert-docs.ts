@@ -12,7 +12,7 @@ import { emailBody, subjectOf } from '../lib/alert/email.js';
 import { slackMessage } from '../lib/alert/slack-blocks.js';
 import type { TrailEvent } from '../lib/cloudtrail/types.js';
 import { createDetector } from '../lib/handlers/pipeline.js';
-import { flushDue } from '../lib/handlers/flush.js';
+import { flushDue } from '../lib/incidents/followups.js';
 import { createIncidentPolicy } from '../lib/incidents/policy.js';
 import type { Rule } from '../lib/detection/rule.js';
 import { createEmbeddedStore } from '../lib/state/embedded-store.js';

@@ -29,7 +29,7 @@ export interface AlertContext {
   lastEventTime?: number;
 }
 
-/** What a follow-up reports about an incident: read from state by `lib/handlers/flush.ts`. */
+/** What a follow-up reports about an incident: read from state by `lib/incidents/followups.ts`. */
 export interface FollowUpInput {
   /** The event that opened the incident (and alerted): the follow-up's id derives from it. */
   openerEventId: string;
@@ -40,7 +40,7 @@ export interface FollowUpInput {
   eventName: string;
   actor: Pick<Actor, 'type' | 'name' | 'arn'>;
   group: Record<string, string>;
-  /** How many matches the follow-up stands for (the counting is lib/handlers/flush.ts's job). */
+  /** How many matches the follow-up stands for (the counting is lib/incidents/followups.ts's job). */
   count: number;
   /** Event-time span of every counted event (ms). */
   first: number;

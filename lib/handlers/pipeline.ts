@@ -7,15 +7,12 @@ import { evaluate, rulesBySource, type CompiledRule, type RuleError, type RulesF
 import type { Rule } from '../detection/rule.js';
 import type { Allowlist, AllowlistHit } from '../detection/suppress.js';
 import type { StateKey } from '../state/store.js';
-import { statelessPolicy, type BuildAlert, type Decision, type IncidentPolicy, type MatchContext, type Receipt } from '../incidents/policy.js';
+import { MAX_FUTURE_SKEW_MS, statelessPolicy, type BuildAlert, type Decision, type IncidentPolicy, type MatchContext, type Receipt } from '../incidents/policy.js';
 
 /** CloudTrail events on EventBridge come from `aws.<service>`; no custom event can (PutEvents refuses it). */
 export function isAwsSource(source: unknown): boolean {
   return typeof source === 'string' && source.startsWith('aws.');
 }
-
-/** How far ahead of the clock an event may be dated (clock skew between AWS and us). */
-export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
 
 export const DEFAULT_ALLOWED_LATENESS_MS = 30 * 60_000;
 

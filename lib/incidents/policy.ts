@@ -50,6 +50,9 @@ export type Decision =
   /** Touched only what its group already touched this period (the rule's `distinct`): not counted. */
   | { action: 'repeat' };
 
+/** How far ahead of the clock an event may be dated (clock skew between AWS and us); later is `future`. */
+export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
+
 export interface MatchContext {
   eventId: string;
   eventMs: number;
@@ -89,7 +92,7 @@ export const statelessPolicy: IncidentPolicy = {
  * - `inc#<rule>#<group>` / `current`: the latest incident (start, end, opener, how many its alert
  *   reported). Matches before its end are counted into it, not sent.
  * - `due#<5-min bucket>` / `<rule>#<group>#<start>`: when the incident's follow-up is due (end + allowed
- *   lateness), read by the scheduled flush (lib/handlers/flush.ts).
+ *   lateness), read by the scheduled flush (followups.ts).
  * - `val#<rule>#<group>` / `<period start ISO>#<value hash>`: for rules that count distinct values
  *   (`Rule.distinct`), the first on-time match of the group that touched this value (a secret, a
  *   parameter) in this period, with its event id. Written once, never changed.

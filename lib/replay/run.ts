@@ -4,7 +4,7 @@ import { parseTime } from '../cloudtrail/envelope.js';
 import { compileRules } from '../detection/evaluate.js';
 import { applyTuning, type RuleTuningConfig } from '../detection/tuning.js';
 import { createDetector, createWatermarkClock, DEFAULT_ALLOWED_LATENESS_MS } from '../handlers/pipeline.js';
-import { flushDue } from '../handlers/flush.js';
+import { flushDue } from '../incidents/followups.js';
 import { createIncidentPolicy } from '../incidents/policy.js';
 import { BUCKET_MS } from '../incidents/items.js';
 import type { Rule } from '../detection/rule.js';

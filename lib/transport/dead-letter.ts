@@ -3,7 +3,7 @@ import type { Alert } from '../alert/alert.js';
 import { emailBody, subjectOf } from '../alert/email.js';
 import { DeliveryError } from './transport.js';
 
-/** Where a follow-up goes when it could not be delivered after its attempts (lib/handlers/flush.ts). */
+/** Where a follow-up goes when it could not be delivered after its attempts (lib/incidents/followups.ts). */
 export interface DeadLetterQueue {
   readonly name: string;
   send(alert: Alert, reason: string, attempts: number): Promise<void>;

@@ -6,7 +6,7 @@ import { emailBody, messageAttributes, SUBJECT_MAX, subjectOf } from '../../lib/
 import { escapeMrkdwn, SLACK_LIMITS, slackMessage } from '../../lib/alert/slack-blocks.js';
 import type { TrailEvent } from '../../lib/cloudtrail/types.js';
 import { createDetector } from '../../lib/handlers/pipeline.js';
-import { flushDue } from '../../lib/handlers/flush.js';
+import { flushDue } from '../../lib/incidents/followups.js';
 import { createIncidentPolicy } from '../../lib/incidents/policy.js';
 import { createEmbeddedStore } from '../../lib/state/embedded-store.js';
 import { snsMessage } from '../../lib/transport/sns.js';

@@ -3,7 +3,7 @@ import type { Alert } from '../../lib/alert/alert.js';
 import { asEnvelope } from '../../lib/cloudtrail/wrap.js';
 import type { TrailEvent } from '../../lib/cloudtrail/types.js';
 import { createDetector, type Detector } from '../../lib/handlers/pipeline.js';
-import { flushDue } from '../../lib/handlers/flush.js';
+import { flushDue } from '../../lib/incidents/followups.js';
 import { createIncidentPolicy, windowContaining } from '../../lib/incidents/policy.js';
 import type { RuleTuning } from '../../lib/detection/rule.js';
 import { createDynamoDbStore } from '../../lib/state/dynamodb-store.js';

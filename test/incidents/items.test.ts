@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asEnvelope } from '../../lib/cloudtrail/wrap.js';
 import type { TrailEvent } from '../../lib/cloudtrail/types.js';
 import { createDetector } from '../../lib/handlers/pipeline.js';
-import { flushDue } from '../../lib/handlers/flush.js';
+import { flushDue } from '../../lib/incidents/followups.js';
 import {
   CODECS,
   itemKindOf,

@@ -7,7 +7,7 @@ import type { Alert } from '../../lib/alert/alert.js';
 import { asEnvelope } from '../../lib/cloudtrail/wrap.js';
 import type { TrailEvent } from '../../lib/cloudtrail/types.js';
 import { createDetector, type Detector } from '../../lib/handlers/pipeline.js';
-import { flushDue } from '../../lib/handlers/flush.js';
+import { flushDue } from '../../lib/incidents/followups.js';
 import { handleEvent, type HandleSummary, type Log, type MetricSink } from '../../lib/handlers/detect.js';
 import { createIncidentPolicy } from '../../lib/incidents/policy.js';
 import type { RuleTuning } from '../../lib/detection/rule.js';

@@ -8,7 +8,7 @@ import type { Alert } from '../../lib/alert/alert.js';
 import { asEnvelope } from '../../lib/cloudtrail/wrap.js';
 import type { TrailEvent } from '../../lib/cloudtrail/types.js';
 import { createDetector, type DetectResult } from '../../lib/handlers/pipeline.js';
-import { flushDue } from '../../lib/handlers/flush.js';
+import { flushDue } from '../../lib/incidents/followups.js';
 import { createIncidentPolicy, MAX_DISTINCT_VALUES } from '../../lib/incidents/policy.js';
 import { createEmbeddedStore } from '../../lib/state/embedded-store.js';
 import type { StateStore, StoreCallCounts } from '../../lib/state/store.js';

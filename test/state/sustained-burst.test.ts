@@ -6,7 +6,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../../lib/alert/alert.js';
-import { flushDue } from '../../lib/handlers/flush.js';
+import { flushDue } from '../../lib/incidents/followups.js';
 import { handleEvent } from '../../lib/handlers/detect.js';
 import { BUCKET_MS } from '../../lib/incidents/items.js';
 import { createDynamoDbStore } from '../../lib/state/dynamodb-store.js';
