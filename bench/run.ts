@@ -105,11 +105,11 @@ function stepArgs(id: StepId, p: Plan): string[] {
   }
 }
 
-/** The commit measured, and any uncommitted changes outside bench/ (others work in this tree too). */
+/** The commit measured, and any uncommitted changes (others work in this tree too) but the report this run writes. */
 function codeState(): string {
   const git = (...a: string[]): string => spawnSync('git', a, { cwd: REPO_DIR, encoding: 'utf8' }).stdout?.trim() ?? '';
   const head = git('rev-parse', '--short', 'HEAD') || 'unknown';
-  const dirty = git('status', '--porcelain', '--', '.', ':(exclude)bench')
+  const dirty = git('status', '--porcelain', '--', '.', ':(exclude)bench/RESULTS.md')
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => l.slice(3));
