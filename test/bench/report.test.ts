@@ -58,6 +58,18 @@ describe('bench/RESULTS.md assembly', () => {
     expect(partText(doc, 'header')).toContain(`commit \`${f.run.code.replace(/^commit `|`$/g, '')}\``);
   });
 
+  it('tells a full run apart from a quick one: no quick warning, re-run commands without --events', () => {
+    const f = load();
+    f.run.quick = false;
+    f.run.command = 'npm run bench';
+    const doc = assembleReport(f.run, f.results, f.steps);
+    expect(doc).not.toContain('Quick run');
+    expect(partText(doc, 'header')).toContain('Written by `npm run bench`');
+    for (const id of STEP_IDS) expect(partText(doc, id)).toContain(`\`npx tsx bench/run.ts --only ${id}\`.`);
+    const quick = load();
+    expect(partText(assembleReport(quick.run, quick.results, quick.steps), 'header')).toContain('**Quick run on 20,000 events**');
+  });
+
   it('takes its numbers from the results: changing one changes the text', () => {
     const f = load();
     const before = assembleReport(f.run, f.results, f.steps);
