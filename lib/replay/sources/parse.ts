@@ -186,7 +186,9 @@ export class FileParser {
 
   private pendingText(chunk: Buffer | undefined, start: number, end: number): string {
     if (chunk !== undefined) this.pending.push(chunk.subarray(start, end));
-    const text = Buffer.concat(this.pending).toString('utf8');
+    // One piece (a whole file read at once) is decoded where it lies: concat would copy it first.
+    const only = this.pending.length === 1 ? this.pending[0] : undefined;
+    const text = (only ?? Buffer.concat(this.pending)).toString('utf8');
     this.pending = [];
     this.pendingBytes = 0;
     return text;

@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { open } from 'node:fs/promises';
-import { pipeline, type Readable } from 'node:stream';
-import { createGunzip, type ZlibOptions } from 'node:zlib';
+import { open, stat } from 'node:fs/promises';
+import { pipeline, Readable } from 'node:stream';
+import { promisify } from 'node:util';
+import { createGunzip, gunzip, type ZlibOptions } from 'node:zlib';
 import { collect, NDJSON_NAME } from './list.js';
 import { errorItem, FileParser, reasonOf, type SourceItem } from './parse.js';
 
@@ -21,6 +23,16 @@ const READ_CHUNK = 1 << 20;
 const INFLATE_CHUNK = 1 << 18;
 /** How much of the next file may be inflated ahead (CloudTrail log files are a few MB at most). */
 const READ_AHEAD_BYTES = 16 << 20;
+/**
+ * Files up to this size on disk (every CloudTrail log file) are read in one call and inflated in one
+ * pass on the thread pool, while this thread parses the file before: a stream's chunk-by-chunk
+ * inflate needs this thread between chunks, so it waited on zlib, and its buffers fed the garbage
+ * collector (bench/RESULTS.md, "Replay on every core"). Larger files still stream.
+ */
+const WHOLE_FILE_BYTES = 32 << 20;
+/** A small file inflating past this (a gzip bomb, or a huge NDJSON export) is streamed instead. */
+const WHOLE_INFLATED_BYTES = 256 << 20;
+const inflate = promisify(gunzip);
 
 async function isGzip(handle: FileHandle): Promise<boolean> {
   const magic = Buffer.alloc(2);
@@ -28,10 +40,14 @@ async function isGzip(handle: FileHandle): Promise<boolean> {
   return bytesRead === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
 }
 
+const hasGzipMagic = (bytes: Buffer): boolean => bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+
 /** An opened input: its bytes (inflated when gzip, by content whatever the name says) and its size on disk. */
 interface Opened {
-  stream: Readable;
+  chunks: AsyncIterable<Buffer> | Iterable<Buffer>;
   size: number;
+  /** Frees what reading holds (a stream's file handle) when the reader stops early. */
+  destroy(): void;
 }
 
 /** Opening failed: carries the original error, reported when the file's turn comes. */
@@ -42,7 +58,45 @@ class OpenError extends Error {
   }
 }
 
+function streamed(stream: Readable, size: number): Opened {
+  return { chunks: stream, size, destroy: () => stream.destroy() };
+}
+
+function gunzipStream(raw: Readable): Readable {
+  // A deep buffer lets the next file inflate on the thread pool while this one is parsed.
+  // (zlib streams accept Transform options; the ZlibOptions type does not list them.)
+  const gunzipper = createGunzip({ chunkSize: INFLATE_CHUNK, readableHighWaterMark: READ_AHEAD_BYTES } as ZlibOptions);
+  // pipeline (not pipe) so a read error reaches the reader, and an abandoned reader frees the file.
+  pipeline(raw, gunzipper, () => {});
+  return gunzipper;
+}
+
+/**
+ * A small file, whole: read at once (the page cache answers in microseconds) and inflated in a single
+ * pass, sized from the gzip trailer's length field (a hint only: a wrong one costs more passes).
+ */
+async function openWhole(file: string, size: number): Promise<Opened> {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (err) {
+    throw new OpenError(err);
+  }
+  const whole = (chunk: Buffer): Opened => ({ chunks: [chunk], size, destroy: () => {} });
+  if (!hasGzipMagic(bytes)) return whole(bytes);
+  const hinted = bytes.length >= 18 ? bytes.readUInt32LE(bytes.length - 4) : 0;
+  try {
+    return whole(await inflate(bytes, { chunkSize: Math.min(Math.max(hinted + 64, 64 << 10), WHOLE_INFLATED_BYTES), maxOutputLength: WHOLE_INFLATED_BYTES }));
+  } catch {
+    // Too large to hold, or corrupt part-way: the stream yields what inflates before the damage and
+    // reports the failure as streaming always has.
+    return streamed(gunzipStream(Readable.from([bytes])), size);
+  }
+}
+
 async function openInput(file: string): Promise<Opened> {
+  const size = await stat(file).then((s) => (s.isFile() ? s.size : -1), () => -1);
+  if (size >= 0 && size <= WHOLE_FILE_BYTES) return openWhole(file, size);
   let handle: FileHandle | undefined;
   try {
     handle = await open(file, 'r');
@@ -55,13 +109,7 @@ async function openInput(file: string): Promise<Opened> {
     // From here the stream owns the handle and closes it when it ends, fails or is destroyed.
     const raw = handle.createReadStream({ start: 0, highWaterMark: READ_CHUNK });
     handle = undefined;
-    if (!gzip) return { stream: raw, size };
-    // A deep buffer lets the next file inflate on the thread pool while this one is parsed.
-    // (zlib streams accept Transform options; the ZlibOptions type does not list them.)
-    const gunzip = createGunzip({ chunkSize: INFLATE_CHUNK, readableHighWaterMark: READ_AHEAD_BYTES } as ZlibOptions);
-    // pipeline (not pipe) so a read error reaches the reader, and an abandoned reader frees the file.
-    pipeline(raw, gunzip, () => {});
-    return { stream: gunzip, size };
+    return streamed(gzip ? gunzipStream(raw) : raw, size);
   } finally {
     await handle?.close();
   }
@@ -73,16 +121,16 @@ async function* readFile(file: string, opened: Promise<Opened>, onFile: ReadOpti
   let failure: string | undefined;
   try {
     // Progress is reported when the file's turn comes, whenever it was opened.
-    let input: Readable;
+    let input: Opened['chunks'];
     try {
       const o = await opened;
       onFile?.(file, o.size);
-      input = o.stream;
+      input = o.chunks;
     } catch (err) {
       onFile?.(file, 0);
       throw err instanceof OpenError ? err.cause : err;
     }
-    for await (const chunk of input as AsyncIterable<Buffer>) {
+    for await (const chunk of input) {
       parser.push(chunk);
       const items = parser.take();
       if (items.length) yield items;
@@ -130,6 +178,6 @@ export async function* readSourceBatches(paths: string[], opts: ReadOptions = {}
     }
   } finally {
     // A reader that stops early must not leave the file opened ahead open.
-    next?.then((o) => o.stream.destroy(), () => undefined);
+    next?.then((o) => o.destroy(), () => undefined);
   }
 }
