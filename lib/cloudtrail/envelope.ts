@@ -69,10 +69,17 @@ const digit = (text: string, at: number): number => {
   return d >= 0 && d <= 9 ? d : Number.NaN;
 };
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function daysIn(year: number, month: number): number {
+  if (month !== 2) return DAYS_IN_MONTH[month - 1] ?? 0;
+  return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+}
+
 /**
  * CloudTrail's own `YYYY-MM-DDTHH:MM:SSZ` read field by field: Date.parse's general reader costs more
  * than a rule evaluation, and replay reads two times per event. Anything unusual (other forms, days
- * past the 28th, years before 100, which Date.UTC reads as 19xx) is left to Date.parse.
+ * a month does not have, years before 100, which Date.UTC reads as 19xx) is left to Date.parse.
  */
 function canonicalTime(text: string): number | undefined {
   if (text.length !== 20 || text[4] !== '-' || text[7] !== '-' || text[10] !== 'T' || text[13] !== ':' || text[16] !== ':' || text[19] !== 'Z') return undefined;
@@ -83,8 +90,13 @@ function canonicalTime(text: string): number | undefined {
   const minute = digit(text, 14) * 10 + digit(text, 15);
   const second = digit(text, 17) * 10 + digit(text, 18);
   // NaN fails every comparison, so a non-digit anywhere falls back too.
-  if (!(year >= 100 && month >= 1 && month <= 12 && day >= 1 && day <= 28 && hour <= 23 && minute <= 59 && second <= 59)) return undefined;
+  if (!(year >= 100 && month >= 1 && month <= 12 && day >= 1 && day <= daysIn(year, month) && hour <= 23 && minute <= 59 && second <= 59)) return undefined;
   return Date.UTC(year, month - 1, day, hour, minute, second);
+}
+
+/** CloudTrail's own `YYYY-MM-DDTHH:MM:SSZ` in milliseconds; undefined for any other value or form. */
+export function canonicalTimeOf(value: unknown): number | undefined {
+  return typeof value === 'string' ? canonicalTime(value) : undefined;
 }
 
 /** Milliseconds since epoch, or undefined for anything Date cannot read. */

@@ -1,4 +1,5 @@
 import * as crypto from 'node:crypto';
+import { canonicalTimeOf } from './envelope.js';
 import { DETAIL_TYPES, type CloudTrailRecord, type DetailType, type TrailEvent } from './types.js';
 
 /**
@@ -79,7 +80,19 @@ export function uuidFromHex(hex: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** 8-4-4-4-12 hex digits, either case. By hand: the /i regular expression cost 0.2 µs per replayed event. */
+function isUuid(text: string): boolean {
+  if (text.length !== 36) return false;
+  for (let i = 0; i < 36; i++) {
+    const c = text.charCodeAt(i);
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (c !== 0x2d) return false;
+    } else if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46))) {
+      return false;
+    }
+  }
+  return true;
+}
 
 /**
  * Deterministic envelope id. CloudTrail's eventID is a UUID AWS assigns, unique per event: it is the
@@ -89,7 +102,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 function envelopeIdOf(record: CloudTrailRecord): string {
   const eventID = record.eventID;
-  if (typeof eventID === 'string' && UUID.test(eventID)) return eventID.toLowerCase();
+  if (typeof eventID === 'string' && isUuid(eventID)) return eventID.toLowerCase();
   const eventTime = typeof record.eventTime === 'string' ? record.eventTime : '';
   const key =
     typeof eventID === 'string' && eventID !== ''
@@ -139,6 +152,31 @@ export function isRawRecord(value: unknown): value is CloudTrailRecord {
     typeof value.eventVersion === 'string' ||
     isPlainObject(value.insightDetails)
   );
+}
+
+// Well inside parseTrailEvent's limit on every text field, with room for the `aws.` prefix of `source`.
+const QUICK_MAX_TEXT = 4000;
+const shortText = (value: unknown): value is string => typeof value === 'string' && value.length <= QUICK_MAX_TEXT;
+
+/**
+ * The time of a raw API-call record that wraps into an envelope parseTrailEvent is sure to accept,
+ * decided without building the envelope; undefined when in any doubt (the caller then wraps and
+ * checks as usual). Replay's triage asks this of every record, so that the nine in ten no rule can
+ * match cost a few field reads. Conservative by construction, and held to it by a property test
+ * (test/cloudtrail/wrap-quick.test.ts): whenever this answers, wrapping and parsing succeed and give
+ * the same time.
+ */
+export function quickRecordTime(record: Record<string, unknown>): number | undefined {
+  if (isEnvelope(record)) return undefined;
+  const { eventSource, eventName, eventID, awsRegion, recipientAccountId, userIdentity, errorCode } = record;
+  if (!shortText(eventSource) || eventSource === '' || !shortText(eventName) || !shortText(recipientAccountId)) return undefined;
+  if (detailTypeOf(record) === DETAIL_TYPES.insight) return undefined;
+  if (eventID !== undefined && !shortText(eventID)) return undefined;
+  if (awsRegion !== undefined && !shortText(awsRegion)) return undefined;
+  if (userIdentity !== undefined && userIdentity !== null && !isPlainObject(userIdentity)) return undefined;
+  if (errorCode !== undefined && errorCode !== null && typeof errorCode !== 'string') return undefined;
+  // Only CloudTrail's own time form: normaliseTime keeps it as is, and parseTime reads it exactly.
+  return canonicalTimeOf(record.eventTime);
 }
 
 /** An envelope stays as is; a raw record is wrapped; anything else -> undefined. */

@@ -67,29 +67,44 @@ function branchesOf(compiled: CompiledRule): Branch[] {
 export interface CandidateIndex {
   /** The rules that can match this (already validated) event, in their original order. */
   rulesFor(event: TrailEvent): readonly CompiledRule[];
+  /** The same from the three values themselves (replay asks before it builds an envelope). */
+  rulesForNames(source: string, detailType: string, eventName: string): readonly CompiledRule[];
 }
 
 export function createCandidateIndex(rules: readonly CompiledRule[]): CandidateIndex {
   const branches = rules.map(branchesOf);
-  const cache = new Map<string, readonly CompiledRule[]>();
   const select = (values: readonly string[]): CompiledRule[] =>
     rules.filter((_, i) => (branches[i] as Branch[]).some((b) => b.tests.every((test, f) => test === null || test(values[f] as string))));
+  // Nested by field rather than one joined key: no string is built per event.
+  let cache = new Map<string, Map<string, Map<string, readonly CompiledRule[]>>>();
+  let cached = 0;
+  const rulesForNames = (source: string, detailType: string, name: string): readonly CompiledRule[] => {
+    let byType = cache.get(source);
+    let byName = byType?.get(detailType);
+    const found = byName?.get(name);
+    if (found !== undefined) return found;
+    const selected = select([source, detailType, name]);
+    if (cached >= MAX_CACHED) {
+      cache = new Map();
+      cached = 0;
+      byType = undefined;
+      byName = undefined;
+    }
+    if (byType === undefined) cache.set(source, (byType = new Map()));
+    if (byName === undefined) byType.set(detailType, (byName = new Map()));
+    byName.set(name, selected);
+    cached += 1;
+    return selected;
+  };
 
   return {
+    rulesForNames,
     rulesFor(event) {
       const source: unknown = event.source;
       const detailType: unknown = event['detail-type'];
       const name: unknown = (event.detail as { eventName?: unknown }).eventName;
       if (typeof source !== 'string' || typeof detailType !== 'string' || typeof name !== 'string' || Object.hasOwn(event, 'detail.eventName')) return rules;
-      // Lengths make the key unambiguous whatever characters the values hold.
-      const key = `${source.length}:${detailType.length}:${source}${detailType}${name}`;
-      let found = cache.get(key);
-      if (found === undefined) {
-        found = select([source, detailType, name]);
-        if (cache.size >= MAX_CACHED) cache.clear();
-        cache.set(key, found);
-      }
-      return found;
+      return rulesForNames(source, detailType, name);
     },
   };
 }

@@ -80,11 +80,29 @@ export interface DetectResult {
   ruleErrors: RuleError[];
 }
 
+/**
+ * What replay's triage (replay/triage.ts) knows of an event whose every match is of a `distinct` rule:
+ * enough to tell a repeat (most of a history's matches: an app reading its own secrets all day)
+ * without the event, which may still be in a worker thread as text.
+ */
+export interface RepeatProbe {
+  /** The event's own time (eventTimeOf) and id (eventIdOf). */
+  eventMs: number;
+  eventId: string;
+  /** The rules it matched, after the allowlist, with the memo keys of their marks (distinctMemoKeys). */
+  rules: ReadonlyArray<{ id: string; memoKeys: readonly string[] }>;
+}
+
 export interface Detector {
   /** The rules an event of one source can match, compiled on that source's first event. */
   readonly rulesFor: RulesFor;
   /** Throws when state fails (so Lambda retries); alerts it decided by then are released first. */
   process(raw: unknown): Promise<DetectResult>;
+  /**
+   * The result process() would give the probed event when every match is a repeat the policy already
+   * knows of (no state is read or written then); undefined when it must be processed in full.
+   */
+  decideRepeat(probe: RepeatProbe): DetectResult | undefined;
   /** Marks a delivered alert, so a redelivery of its event does not send it again. */
   confirm(receipt: Receipt): Promise<void>;
   /** After a failed delivery: the retry may take the alert over at once. */
@@ -134,6 +152,25 @@ export function createDetector(opts: DetectorOptions): Detector {
 
   return {
     rulesFor,
+    decideRepeat(probe) {
+      const isRepeat = policy.isRepeat;
+      if (isRepeat === undefined || probe.rules.length === 0) return undefined;
+      // The same steps as process(), in the same order, for an event known to be well formed and AWS's.
+      opts.observeEventTime?.(probe.eventMs);
+      const now = clock();
+      const delayMs = Math.max(0, now - probe.eventMs);
+      // Late or future matches are decided without marks (decideUntimed): not a repeat to tell here.
+      if (delayMs > lateness || probe.eventMs > now + MAX_FUTURE_SKEW_MS) return undefined;
+      if (!probe.rules.every((r) => isRepeat(r.memoKeys, probe.eventId))) return undefined;
+      const result = empty();
+      result.eventId = probe.eventId;
+      result.delayMs = delayMs;
+      for (const { id } of probe.rules) {
+        result.matched.push(id);
+        result.repeats.push(id);
+      }
+      return result;
+    },
     confirm: async (receipt) => policy.confirm?.(receipt),
     release: async (receipt) => policy.release?.(receipt),
     async process(raw) {

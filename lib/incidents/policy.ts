@@ -73,6 +73,11 @@ export interface IncidentPolicy {
   confirm?(receipt: Receipt): Promise<void>;
   /** Delivery failed: let the retry take the recorded alert over without waiting for the lease. */
   release?(receipt: Receipt): Promise<void>;
+  /**
+   * True when a timely match of a `distinct` rule with these marks (distinctMemoKeys) is sure to be a
+   * repeat: decide() would answer `repeat` without touching state. False means "decide it".
+   */
+  isRepeat?(memoKeys: readonly string[], eventId: string): boolean;
 }
 
 /** Every match alerts. Used where no state is configured and by the rule-case tests. */
@@ -186,6 +191,29 @@ export function distinctPeriodMs(rule: Rule, windowMs: number): number {
   return Math.max((rule.distinct?.periodMinutes ?? 0) * 60_000, windowMs);
 }
 
+/** The marks of a match's distinct values (one formula for deciding and for replay's triage below). */
+function markKeysOf(rule: Rule, hash: string, t: number, tuning: ReturnType<typeof tuningOf>, values: readonly string[]): { start: number; period: number; keys: StateKey[] } {
+  const period = distinctPeriodMs(rule, tuning.threshold?.windowMs ?? 0);
+  const start = Math.floor(t / period) * period;
+  return { start, period, keys: values.map((value) => markKey(rule.id, hash, start, value)) };
+}
+
+/** How the container memo of marks names one. */
+const memoKeyOf = (key: StateKey): string => `${key.pk}\n${key.sk}`;
+
+/**
+ * The memo keys of the marks a match of a `distinct` rule touches; undefined when the match counts
+ * whatever is marked (no value to tell, or too many). A pure function of the event: replay computes
+ * it where it parses events (replay/triage.ts, possibly in a worker thread), so that a repeat, most
+ * of a history's matches, is decided from these keys (IncidentPolicy.isRepeat) without the event.
+ */
+export function distinctMemoKeys(rule: Rule, event: TrailEvent, eventMs: number, overrides?: Readonly<Record<string, RuleTuning>>): string[] | undefined {
+  if (!rule.distinct) return undefined;
+  const values = distinctValuesOf(rule, event);
+  if (values.length === 0 || values.length > MAX_DISTINCT_VALUES) return undefined;
+  return markKeysOf(rule, groupHash(groupKeyOf(rule, event)), eventMs, tuningOf(rule, overrides), values).keys.map(memoKeyOf);
+}
+
 /** Decisions after which a redelivery of the event is a duplicate. */
 const FINAL: ReadonlySet<ClaimDecision | undefined> = new Set(['suppress', 'pending', 'late', 'sent']);
 
@@ -296,7 +324,7 @@ export function createIncidentPolicy(opts: IncidentOptions): IncidentPolicy {
     const from = `${iso(start)}#`;
     const id = `${pk}\n${from}`;
     if (loaded.has(id)) return;
-    for (const item of await store.query(pk, { from, to: `${from}~`, limit: MARKS_PER_QUERY })) remember(`${item.pk}\n${item.sk}`, decodeMark(item).id);
+    for (const item of await store.query(pk, { from, to: `${from}~`, limit: MARKS_PER_QUERY })) remember(memoKeyOf(item), decodeMark(item).id);
     if (loaded.size >= MAX_LOADED) loaded.delete(loaded.values().next().value as string);
     loaded.add(id);
   }
@@ -309,17 +337,15 @@ export function createIncidentPolicy(opts: IncidentOptions): IncidentPolicy {
     const values = distinctValuesOf(m.rule, m.event);
     // No value to tell (it always counts), or more than one call can name: counted, nothing marked.
     if (values.length === 0 || values.length > MAX_DISTINCT_VALUES) return true;
-    const period = distinctPeriodMs(m.rule, m.tuning.threshold?.windowMs ?? 0);
-    const start = Math.floor(m.t / period) * period;
+    const { start, period, keys } = markKeysOf(m.rule, m.hash, m.t, m.tuning, values);
     const own = m.ctx.eventId.slice(0, MAX_ID_CHARS);
     // On-time matches of the period arrive until its end plus the allowed lateness (an hour of margin).
     const expiresAt = Math.ceil((start + period + opts.allowedLatenessMs + HOUR) / 1000);
     let fresh = false;
-    const keys = values.map((value) => markKey(m.rule.id, m.hash, start, value));
-    const unknown = keys.find((key) => !memo.has(`${key.pk}\n${key.sk}`));
+    const unknown = keys.find((key) => !memo.has(memoKeyOf(key)));
     if (memoEntries > 0 && unknown) await loadMarks(unknown.pk, start);
     for (const key of keys) {
-      const memoKey = `${key.pk}\n${key.sk}`;
+      const memoKey = memoKeyOf(key);
       let owner = memo.get(memoKey);
       if (owner === undefined) {
         const result = await store.put(encodeMark({ ...key, expiresAt, t: m.t, id: own }), { kind: 'absent' });
@@ -570,6 +596,15 @@ export function createIncidentPolicy(opts: IncidentOptions): IncidentPolicy {
   }
 
   return {
+    isRepeat(memoKeys, eventId) {
+      // What marksNew answers without a request: every mark known, and made by another event.
+      const own = eventId.slice(0, MAX_ID_CHARS);
+      return memoKeys.every((key) => {
+        const owner = memo.get(key);
+        return owner !== undefined && owner !== own;
+      });
+    },
+
     async decide(rule, event, ctx, build): Promise<Decision> {
       const group = groupKeyOf(rule, event);
       const hash = groupHash(group);

@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { RuleTuningConfig } from '../detection/tuning.js';
 import { listInputs } from './sources/list.js';
 import { reasonOf } from './sources/parse.js';
+import { bundledWorkerEntry } from './worker-bundle.js';
 import type { Triaged } from './triage.js';
 
 /**
@@ -41,15 +42,16 @@ export async function* triagedFromWorkers(
   setup: WorkerSetup,
   count: number,
   onFile?: (path: string) => void,
-  /** The worker's entry module; a bundled replay (bench/) passes its own bundle of triage-worker.ts. */
-  entry: URL | string = WORKER_ENTRY,
+  /** The worker's entry module (default: triage-worker.ts bundled, else through tsx). */
+  entry?: URL | string,
 ): AsyncGenerator<Triaged[]> {
   const { files, errors } = await listInputs(paths);
   const listingErrors = errors.flatMap((e): Triaged[] => (e.kind === 'error' ? [{ kind: 'error', path: e.path, reason: e.reason }] : []));
   if (listingErrors.length) yield listingErrors;
   if (files.length === 0) return;
 
-  const workers = Array.from({ length: Math.min(count, files.length) }, () => new Worker(entry, { workerData: setup }));
+  const script = entry ?? (await bundledWorkerEntry()) ?? WORKER_ENTRY;
+  const workers = Array.from({ length: Math.min(count, files.length) }, () => new Worker(script, { workerData: setup }));
   const states = new Map<number, FileState>();
   let wake: (() => void) | undefined;
   let crash: Error | undefined;

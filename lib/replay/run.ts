@@ -16,7 +16,7 @@ import { triagedFromWorkers } from './pool.js';
 import { listInputs } from './sources/list.js';
 import { type SourceItem } from './sources/parse.js';
 import { readSourceBatches } from './sources/read.js';
-import { createTriage, timeOfTriaged, type Triaged } from './triage.js';
+import { createTriage, timeOfTriaged, type Triaged, type TriageOptions } from './triage.js';
 
 /**
  * Replay: the deployed pipeline (EventBridge routing, rules, state, alerts) run over recorded
@@ -51,8 +51,13 @@ export interface ReplayOptions {
   workers?: number;
   /** Counts the state operations (each one DynamoDB request when deployed; bench/cost.ts meters its own store). */
   storeCounts?: StoreCallCounts;
-  /** The workers' entry module (default lib/replay/triage-worker.mjs, which loads the TypeScript). */
+  /** The workers' entry module (default: lib/replay/triage-worker.ts bundled by worker-bundle.ts). */
   workerEntry?: URL | string;
+  /**
+   * Tell repeats of distinct rules from triage's probes (default true); false runs every match through
+   * the detector in full. The outcome is the same either way (test/replay/workers.test.ts compares).
+   */
+  probes?: boolean;
 }
 
 export interface ReplaySummary {
@@ -126,8 +131,8 @@ export function selectReplayRules(all: readonly Rule[], opts: { ruleIds?: string
   return selectRules(tuned, opts.ruleIds, opts.staged ?? false);
 }
 
-async function* triagedInline(batches: AsyncIterable<SourceItem[]>, rules: readonly Rule[]): AsyncGenerator<Triaged[]> {
-  const triage = createTriage(compileRules(rules));
+async function* triagedInline(batches: AsyncIterable<SourceItem[]>, rules: readonly Rule[], opts: TriageOptions): AsyncGenerator<Triaged[]> {
+  const triage = createTriage(compileRules(rules), opts);
   for await (const batch of batches) yield batch.map(triage);
 }
 
@@ -194,7 +199,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
   const triaged =
     workers > 0
       ? triagedFromWorkers(opts.paths, { staged: opts.staged ?? false, ...(opts.ruleIds ? { ruleIds: opts.ruleIds } : {}), ...(opts.overrides ? { overrides: opts.overrides } : {}) }, workers, onFile, opts.workerEntry)
-      : triagedInline(opts.source ?? readSourceBatches(opts.paths, { onFile }), rules);
+      : triagedInline(opts.source ?? readSourceBatches(opts.paths, { onFile }), rules, { ...(allowlist ? { allowlist } : {}), ...(opts.overrides ? { overrides: opts.overrides } : {}) });
   // Batches, not events, cross async steps; ordering reads the raw time, wrapping happened in triage.
   const byEventTime = (opts.order ?? 'event-time') === 'event-time';
   const whole = byEventTime && !opts.source && (await sortsWhole(opts.paths));
@@ -229,13 +234,15 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
       summary.events += 1;
       if (time !== undefined) clock.observe(time);
     } else {
-      const ms = parseTime(item.event.detail?.eventTime) ?? parseTime(item.event.time) ?? Number.NaN;
+      const ms = item.at ?? Number.NaN;
       if (ms < since || ms >= until) {
         summary.skipped += 1;
         continue;
       }
       summary.events += 1;
-      const result = await detector.process(item.event);
+      // A repeat of marked values is told from its probe; anything else needs the event itself.
+      const quick = item.probe && opts.probes !== false ? detector.decideRepeat(item.probe) : undefined;
+      const result = quick ?? (await detector.process(typeof item.event === 'string' ? JSON.parse(item.event) : item.event));
       if (result.malformed || result.forged) {
         malformed(`${result.eventId ?? '?'}: ${result.malformed ?? result.forged}`);
         continue;

@@ -1,8 +1,14 @@
-import { eventTimeOf, MalformedEventError, parseTime, parseTrailEvent } from '../cloudtrail/envelope.js';
+import { eventIdOf, eventTimeOf, MalformedEventError, parseTime, parseTrailEvent } from '../cloudtrail/envelope.js';
 import type { TrailEvent } from '../cloudtrail/types.js';
-import { asEnvelope } from '../cloudtrail/wrap.js';
-import { createCandidateIndex } from '../detection/candidates.js';
+import { asEnvelope, detailTypeOf, quickRecordTime, sourceFromEventSource } from '../cloudtrail/wrap.js';
+import { createCandidateIndex, type CandidateIndex } from '../detection/candidates.js';
+import { isObject } from '../untrusted/json.js';
 import { evaluate, type CompiledRule } from '../detection/evaluate.js';
+import type { Rule } from '../detection/rule.js';
+import type { Allowlist, AllowlistHit } from '../detection/suppress.js';
+import type { RuleTuningConfig } from '../detection/tuning.js';
+import { isAwsSource, type RepeatProbe } from '../handlers/pipeline.js';
+import { distinctMemoKeys } from '../incidents/policy.js';
 import type { SourceItem } from './sources/parse.js';
 
 /**
@@ -20,8 +26,13 @@ export type Triaged =
   | number
   /** The same when the two times differ (a raw value whose own time fields disagree). */
   | { kind: 'times'; order: number | undefined; event: number | undefined }
-  /** An event the detector must see: a pattern matched, a rule threw, or the detector will refuse it. */
-  | { kind: 'event'; order: number | undefined; event: TrailEvent }
+  /**
+   * An event the detector must see: a pattern matched, a rule threw, or the detector will refuse it.
+   * `at` is its time for --since/--until; `probe` is set when every match is of a `distinct` rule, so
+   * a repeat can be told without the event. A worker sends the event as JSON text (pool.ts): cheaper
+   * than cloning the object, and parsed only if the probe cannot decide it.
+   */
+  | { kind: 'event'; order: number | undefined; at: number | undefined; event: TrailEvent | string; probe?: RepeatProbe }
   | { kind: 'not-envelope'; order: number | undefined; origin: string }
   | { kind: 'error'; path: string; reason: string };
 
@@ -37,18 +48,93 @@ export function timeOfTriaged(item: Triaged): number | undefined {
   return item.kind === 'error' ? undefined : item.order;
 }
 
+/** The deployment's settings the probes need: its allowlist and tuning, as the detector applies them. */
+export interface TriageOptions {
+  allowlist?: Allowlist;
+  overrides?: RuleTuningConfig;
+}
+
 /** Triage with the rules compiled once; only the rules an event's names allow are evaluated (candidates.ts). */
-export function createTriage(rules: readonly CompiledRule[]): (item: SourceItem) => Triaged {
+export function createTriage(rules: readonly CompiledRule[], opts: TriageOptions = {}): (item: SourceItem) => Triaged {
   const index = createCandidateIndex(rules);
-  return (item) => triageWith(index.rulesFor, item);
+  const isLight = lightJudge();
+  return (item) => quickTriage(index, isLight, item) ?? triageWith(index.rulesFor, item, opts);
 }
 
 /** The same as createTriage(rules) on one item, evaluating every rule (tests compare the two). */
-export function triage(rules: readonly CompiledRule[], item: SourceItem): Triaged {
-  return triageWith(() => rules, item);
+export function triage(rules: readonly CompiledRule[], item: SourceItem, opts: TriageOptions = {}): Triaged {
+  return triageWith(() => rules, item, opts);
 }
 
-function triageWith(rulesFor: (event: TrailEvent) => readonly CompiledRule[], item: SourceItem): Triaged {
+/** The probe of a matched, well-formed AWS event whose every match is a distinct rule's; else undefined. */
+function probeOf(matched: readonly Rule[], event: TrailEvent, opts: TriageOptions): RepeatProbe | undefined {
+  const eventMs = eventTimeOf(event);
+  if (eventMs === undefined || !isAwsSource(event.source) || !matched.every((rule) => rule.distinct)) return undefined;
+  let kept = matched;
+  if (opts.allowlist) {
+    // An allowed match is reported with its reason, which only the detector does.
+    const hits: AllowlistHit[] = [];
+    kept = opts.allowlist.apply(matched, event, hits);
+    if (hits.length > 0) return undefined;
+  }
+  const rules: Array<{ id: string; memoKeys: string[] }> = [];
+  for (const rule of kept) {
+    const memoKeys = distinctMemoKeys(rule, event, eventMs, opts.overrides);
+    if (memoKeys === undefined) return undefined;
+    rules.push({ id: rule.id, memoKeys });
+  }
+  return { eventMs, eventId: eventIdOf(event), rules };
+}
+
+/** The time run.ts filters an event on (--since/--until), read as it always has been. */
+function atOf(event: TrailEvent): number | undefined {
+  const detail = event.detail as { eventTime?: unknown } | undefined;
+  return parseTime(detail?.eventTime) ?? parseTime(event.time);
+}
+
+/** Envelope fields a light view (below) carries; a pattern naming any other goes the full way. */
+const LIGHT_FIELDS: ReadonlySet<string> = new Set(['source', 'detail-type', 'detail']);
+
+/** Whether every rule of a candidate list can be judged on a light view; lists are few and kept. */
+function lightJudge(): (rules: readonly CompiledRule[]) => boolean {
+  const known = new Map<readonly CompiledRule[], boolean>();
+  return (rules) => {
+    let light = known.get(rules);
+    if (light === undefined) {
+      light = rules.every(({ rule }) => Object.keys(rule.pattern).every((key) => LIGHT_FIELDS.has(key)));
+      known.set(rules, light);
+    }
+    return light;
+  };
+}
+
+/**
+ * Most records of a history: a well-formed raw API call that no rule's pattern accepts. Its time is
+ * all that is needed, found without building the envelope (wrap.ts's quickRecordTime says when that
+ * is safe) and by trying the candidate rules' patterns on a view with just the fields they read. Any
+ * doubt (a pattern that matches, or throws, or reads other fields) returns undefined: the full way
+ * then wraps, checks and evaluates as the detector will.
+ */
+function quickTriage(index: CandidateIndex, isLight: (rules: readonly CompiledRule[]) => boolean, item: SourceItem): number | undefined {
+  if (item.kind !== 'event' || !isObject(item.value)) return undefined;
+  const record = item.value;
+  const time = quickRecordTime(record);
+  if (time === undefined) return undefined;
+  const source = sourceFromEventSource(record.eventSource);
+  const detailType = detailTypeOf(record);
+  const rules = index.rulesForNames(source, detailType, record.eventName as string);
+  if (rules.length === 0) return time;
+  if (!isLight(rules)) return undefined;
+  const view = { source, 'detail-type': detailType, detail: record };
+  try {
+    for (const { pattern } of rules) if (pattern.matches(view)) return undefined;
+  } catch {
+    return undefined;
+  }
+  return time;
+}
+
+function triageWith(rulesFor: (event: TrailEvent) => readonly CompiledRule[], item: SourceItem, opts: TriageOptions): Triaged {
   if (item.kind === 'error') return { kind: 'error', path: item.path, reason: item.reason };
   const order = orderTimeOf(item.value);
   const envelope = asEnvelope(item.value);
@@ -58,10 +144,14 @@ function triageWith(rulesFor: (event: TrailEvent) => readonly CompiledRule[], it
     event = parseTrailEvent(envelope);
   } catch (error) {
     if (!(error instanceof MalformedEventError)) throw error;
-    return { kind: 'event', order, event: envelope };
+    return { kind: 'event', order, at: atOf(envelope), event: envelope };
   }
   const { matched, errors } = evaluate(rulesFor(event), event);
-  if (matched.length > 0 || errors.length > 0) return { kind: 'event', order, event };
+  if (errors.length > 0) return { kind: 'event', order, at: atOf(event), event };
+  if (matched.length > 0) {
+    const probe = probeOf(matched, event, opts);
+    return probe ? { kind: 'event', order, at: atOf(event), event, probe } : { kind: 'event', order, at: atOf(event), event };
+  }
   const time = eventTimeOf(event);
   if (time === order) return time ?? Number.NaN;
   return { kind: 'times', order, event: time };

@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../../lib/alert/alert.js';
+import type { RuleTuningConfig } from '../../lib/detection/tuning.js';
 import { runReplay, type ReplaySummary } from '../../lib/replay/run.js';
 
 /**
@@ -36,6 +37,20 @@ describe('replay --workers', () => {
     expect(two.alerts).toEqual(one.alerts);
     expect(two.summary).toEqual(one.summary);
   }, 120_000);
+
+  it('tells repeats from probes exactly as the detector decides them, with and without an allowlist', async () => {
+    const tuning = JSON.parse(readFileSync(join(root, 'bench', 'generator-tuning.json'), 'utf8')) as RuleTuningConfig;
+    for (const extra of [{}, { overrides: tuning }]) {
+      const probed = await replay(0, extra);
+      const full = await replay(0, { ...extra, probes: false });
+      const probedWorkers = await replay(2, extra);
+      expect(full.summary.matchedEvents).toBeGreaterThan(1000);
+      expect(probed.alerts).toEqual(full.alerts);
+      expect(probed.summary).toEqual(full.summary);
+      expect(probedWorkers.alerts).toEqual(full.alerts);
+      expect(probedWorkers.summary).toEqual(full.summary);
+    }
+  }, 240_000);
 
   it('is the same with a time range, a rule selection and three workers', async () => {
     const opts = { since: new Date('2026-03-02T03:00:00Z'), until: new Date('2026-03-02T09:00:00Z'), ruleIds: ['s3-mass-delete', 'cloudtrail-tampering'] };
