@@ -69,8 +69,21 @@ export const duePk = (ms: number): string => `due#${bucketOf(ms)}`;
 /** The mark of a distinct value (hashed: values are attacker-chosen text) in the period starting at `periodStart`. */
 export const markKey = (ruleId: string, hash: string, periodStart: number, value: string): StateKey => ({
   pk: `val#${ruleId}#${hash}`,
-  sk: `${iso(periodStart)}#${createHash('sha256').update(value).digest('hex').slice(0, 32)}`,
+  sk: `${iso(periodStart)}#${valueHash(value)}`,
 });
+
+const recentValueHashes = new Map<string, string>();
+
+/** A distinct value's hash; remembered like groupHash's, since a history repeats its few values. */
+function valueHash(value: string): string {
+  let hash = recentValueHashes.get(value);
+  if (hash === undefined) {
+    hash = createHash('sha256').update(value).digest('hex').slice(0, 32);
+    if (recentValueHashes.size >= MAX_RECENT_GROUPS) recentValueHashes.clear();
+    if (value.length <= MAX_CACHED_GROUP_CHARS) recentValueHashes.set(value, hash);
+  }
+  return hash;
+}
 export const CHECKPOINT_KEY: Readonly<StateKey> = { pk: 'flush', sk: 'checkpoint' };
 
 // ---- the kinds -----------------------------------------------------------------------------------

@@ -2,9 +2,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { compileRules } from '../detection/evaluate.js';
 import type { Rule } from '../detection/rule.js';
 import { readSourceBatches } from './sources/read.js';
-import { createTriage, type Triaged } from './triage.js';
+import { createTriage } from './triage.js';
 import { createAllowlist } from '../detection/suppress.js';
-import type { WorkerRequest, WorkerResponse, WorkerSetup } from './pool.js';
+import { packBatch, type WorkerRequest, type WorkerResponse, type WorkerSetup } from './pool.js';
 
 /**
  * A replay worker: reads, inflates and parses the files it is given and triages every record
@@ -20,19 +20,18 @@ const { selectReplayRules } = await import('./run.js');
 const allowlist = setup.overrides ? createAllowlist(setup.overrides) : undefined;
 const triage = createTriage(compileRules(selectReplayRules(all, setup)), { ...(allowlist ? { allowlist } : {}), ...(setup.overrides ? { overrides: setup.overrides } : {}) });
 
-/** An event crosses to the main thread as JSON text: cheaper than a structured clone of the object. */
-function forTransfer(item: Triaged): Triaged {
-  return typeof item === 'object' && item.kind === 'event' && typeof item.event !== 'string' ? { ...item, event: JSON.stringify(item.event) } : item;
-}
+const NONE = packBatch([]);
 
 async function handle(request: WorkerRequest): Promise<void> {
   try {
-    for await (const batch of readSourceBatches([request.file])) {
-      port?.postMessage({ seq: request.seq, items: batch.map((item) => forTransfer(triage(item))), done: false } satisfies WorkerResponse);
+    // Inflated here, on this worker's own thread: the thread pool would only add a hand-off.
+    for await (const batch of readSourceBatches([request.file], { inflate: 'sync' })) {
+      const items = packBatch(batch.map(triage));
+      port?.postMessage({ seq: request.seq, items, done: false } satisfies WorkerResponse, [items.times.buffer as ArrayBuffer]);
     }
-    port?.postMessage({ seq: request.seq, items: [], done: true } satisfies WorkerResponse);
+    port?.postMessage({ seq: request.seq, items: NONE, done: true } satisfies WorkerResponse);
   } catch (error) {
-    port?.postMessage({ seq: request.seq, items: [], done: true, failure: (error as Error)?.message ?? String(error) } satisfies WorkerResponse);
+    port?.postMessage({ seq: request.seq, items: NONE, done: true, failure: (error as Error)?.message ?? String(error) } satisfies WorkerResponse);
   }
 }
 

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { eventTimeOf, parseTime, parseTrailEvent } from '../../lib/cloudtrail/envelope.js';
-import { DETAIL_TYPES } from '../../lib/cloudtrail/types.js';
+import { DETAIL_TYPES, type CloudTrailRecord } from '../../lib/cloudtrail/types.js';
 import { quickRecordTime, recordToEnvelope } from '../../lib/cloudtrail/wrap.js';
 import { compileRules } from '../../lib/detection/evaluate.js';
 import { createAllowlist } from '../../lib/detection/suppress.js';
@@ -73,7 +73,7 @@ describe('quickRecordTime', () => {
         const time = quickRecordTime(r);
         if (time === undefined) return;
         answered += 1;
-        const envelope = recordToEnvelope(r);
+        const envelope = recordToEnvelope(r as CloudTrailRecord);
         expect(() => parseTrailEvent(envelope)).not.toThrow();
         expect(envelope['detail-type']).not.toBe(DETAIL_TYPES.insight);
         expect(eventTimeOf(envelope)).toBe(time);

@@ -3,7 +3,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { open, stat } from 'node:fs/promises';
 import { pipeline, Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import { createGunzip, gunzip, type ZlibOptions } from 'node:zlib';
+import { createGunzip, gunzip, gunzipSync, type ZlibOptions } from 'node:zlib';
 import { collect, NDJSON_NAME } from './list.js';
 import { errorItem, FileParser, reasonOf, type SourceItem } from './parse.js';
 
@@ -16,6 +16,11 @@ import { errorItem, FileParser, reasonOf, type SourceItem } from './parse.js';
 export interface ReadOptions {
   /** Called once per listed file as reading it starts, with its size on disk (0 if it cannot be opened). */
   onFile?: (path: string, bytes: number) => void;
+  /**
+   * Where small files are inflated: on the thread pool while this thread parses the file before
+   * (default), or on this thread (a replay worker, whose own thread is the one to use).
+   */
+  inflate?: 'thread-pool' | 'sync';
 }
 
 // Large reads and inflate chunks: fewer stream round trips, fewer lines split across chunks.
@@ -75,7 +80,7 @@ function gunzipStream(raw: Readable): Readable {
  * A small file, whole: read at once (the page cache answers in microseconds) and inflated in a single
  * pass, sized from the gzip trailer's length field (a hint only: a wrong one costs more passes).
  */
-async function openWhole(file: string, size: number): Promise<Opened> {
+async function openWhole(file: string, size: number, sync: boolean): Promise<Opened> {
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
@@ -86,6 +91,7 @@ async function openWhole(file: string, size: number): Promise<Opened> {
   if (!hasGzipMagic(bytes)) return whole(bytes);
   const hinted = bytes.length >= 18 ? bytes.readUInt32LE(bytes.length - 4) : 0;
   try {
+    if (sync) return whole(gunzipSync(bytes, { maxOutputLength: WHOLE_INFLATED_BYTES }));
     return whole(await inflate(bytes, { chunkSize: Math.min(Math.max(hinted + 64, 64 << 10), WHOLE_INFLATED_BYTES), maxOutputLength: WHOLE_INFLATED_BYTES }));
   } catch {
     // Too large to hold, or corrupt part-way: the stream yields what inflates before the damage and
@@ -94,9 +100,9 @@ async function openWhole(file: string, size: number): Promise<Opened> {
   }
 }
 
-async function openInput(file: string): Promise<Opened> {
+async function openInput(file: string, sync: boolean): Promise<Opened> {
   const size = await stat(file).then((s) => (s.isFile() ? s.size : -1), () => -1);
-  if (size >= 0 && size <= WHOLE_FILE_BYTES) return openWhole(file, size);
+  if (size >= 0 && size <= WHOLE_FILE_BYTES) return openWhole(file, size, sync);
   let handle: FileHandle | undefined;
   try {
     handle = await open(file, 'r');
@@ -165,7 +171,7 @@ export async function* readSourceBatches(paths: string[], opts: ReadOptions = {}
   // The next file is opened (and starts inflating) as soon as this one is: the thread pool inflates it
   // while this one is parsed. Without it the main thread sat idle a fifth of a replay.
   const open = (file: string): Promise<Opened> => {
-    const opened = openInput(file);
+    const opened = openInput(file, opts.inflate === 'sync');
     opened.catch(() => undefined); // an error is reported when the file's turn comes, not as unhandled
     return opened;
   };
