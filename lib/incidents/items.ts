@@ -29,18 +29,36 @@ const recentGroupHashes = new Map<string, string>();
 /** Event ids longer than this (UTF-8 bytes) are keyed by their hash: a sort key holds 1,024 bytes. */
 const MAX_ID_KEY_BYTES = 200;
 
-export const iso = (ms: number): string => new Date(ms).toISOString();
+let lastIso: { ms: number; text: string } = { ms: Number.NaN, text: '' };
+/** ISO text of a time; the last one is remembered (a replay's marks and windows ask for one period start again and again). */
+export const iso = (ms: number): string => {
+  if (ms === lastIso.ms) return lastIso.text;
+  const text = new Date(ms).toISOString();
+  lastIso = { ms, text };
+  return text;
+};
 export const bucketOf = (ms: number): string => iso(Math.floor(ms / BUCKET_MS) * BUCKET_MS);
 
 /** Group keys are attacker-chosen text of any length: keys hold a hash, items keep the text. */
 export function groupHash(group: GroupKey): string {
-  const canonical = JSON.stringify(Object.entries(group).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  let hash = recentGroupHashes.get(canonical);
+  // A replay hashes the same few groups again and again: they are remembered under a key built
+  // without sorting or JSON (lengths first, so unambiguous), bounded since group text is
+  // attacker-chosen. The hash itself is always of the sorted JSON, as stored keys have it.
+  let lookup: string | undefined = '';
+  for (const key of Object.keys(group)) {
+    const value: unknown = group[key];
+    if (typeof value !== 'string' || lookup.length > MAX_CACHED_GROUP_CHARS) {
+      lookup = undefined;
+      break;
+    }
+    lookup += `${key.length}:${key}${value.length}:${value}`;
+  }
+  let hash = lookup === undefined ? undefined : recentGroupHashes.get(lookup);
   if (hash === undefined) {
+    const canonical = JSON.stringify(Object.entries(group).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
     hash = createHash('sha256').update(canonical).digest('hex').slice(0, 32);
-    // A replay hashes the same few groups again and again; bounded, since group text is attacker-chosen.
     if (recentGroupHashes.size >= MAX_RECENT_GROUPS) recentGroupHashes.clear();
-    if (canonical.length <= MAX_CACHED_GROUP_CHARS) recentGroupHashes.set(canonical, hash);
+    if (lookup !== undefined && lookup.length <= MAX_CACHED_GROUP_CHARS) recentGroupHashes.set(lookup, hash);
   }
   return hash;
 }
