@@ -171,7 +171,7 @@ export async function* readSourceBatches(paths: string[], opts: ReadOptions = {}
   // The next file is opened (and starts inflating) as soon as this one is: the thread pool inflates it
   // while this one is parsed. Without it the main thread sat idle a fifth of a replay.
   const open = (file: string): Promise<Opened> => {
-    const opened = openInput(file, opts.inflate === 'sync' || process.env.TW_SYNC === '1');
+    const opened = openInput(file, opts.inflate === 'sync');
     opened.catch(() => undefined); // an error is reported when the file's turn comes, not as unhandled
     return opened;
   };
