@@ -61,6 +61,7 @@ export function replayWorkersBody(w: WorkersResults, ctx?: SectionContext): stri
     '| | events/s | × floor | CPU µs/event | peak RSS, first files → all | target | |',
     '| --- | ---: | ---: | ---: | --- | --- | --- |',
     row('floor: read + gunzip + `JSON.parse`, one thread', w.floor, undefined, '', undefined),
+    ...(w.floorAllCores ? [row(`floor on all ${w.cores} cores at once (one process per core, files shared out)`, w.floorAllCores, undefined, '', undefined)] : []),
     row('`replay --workers 0`', w.oneThread, w.oneThreadFirst, `≥ ${ONE_THREAD_TARGET}× floor`, w.ratios.oneThread >= ONE_THREAD_TARGET),
     row(`\`replay --workers ${w.cores}\``, w.allCores, w.allCoresFirst, `≥ ${ALL_CORES_TARGET}× floor`, w.ratios.allCores >= ALL_CORES_TARGET),
     '',
@@ -72,11 +73,19 @@ export function replayWorkersBody(w: WorkersResults, ctx?: SectionContext): stri
     lines.push(`- The machine was busy during this step (load average up to ${maxLoad.toFixed(1)} on ${cores} cores): wall-clock throughput is depressed for every variant, and more for the one that needs every core; compare CPU µs per event.`);
   }
   lines.push(
-    `- One thread: the floor spends ${us(floorUs)} of CPU per event; \`--workers 0\` ${us(oneUs)}, ${us(beyond)} beyond reading and parsing ` +
-      `(${matchShare > 0 ? `${(beyond / matchShare).toFixed(0)} µs per matched event, were it all theirs: every match goes through the detector, the incident policy and the embedded store` : 'no event matched a rule'}). ` +
+    `- One thread: the floor spends ${us(floorUs)} of CPU per event; \`--workers 0\` ${us(oneUs)}, ${us(beyond)} beyond reading and parsing. ` +
+      'That is triage for every event (its time, and which rules its names and a few fields allow: lib/replay/triage.ts), the event-time ordering, and for the ' +
+      `${(100 * matchShare).toFixed(1)}% that match a rule the envelope, the rules and the incident policy; most of those matches are repeats of values a distinct rule has already marked, told from a probe without state (IncidentPolicy.isRepeat). ` +
+      'Small files are read whole and inflated on the thread pool while the file before is parsed, so wall time can beat CPU time. ' +
       (w.ratios.oneThread >= ONE_THREAD_TARGET
         ? `That is within the ${ONE_THREAD_TARGET}× target.`
         : `${ONE_THREAD_TARGET}× the floor leaves ${us(floorUs / ONE_THREAD_TARGET - floorUs)} per event for all of that (the envelope, routing, rules, incidents and state), where it takes ${us(beyond)}.`),
+    ...(w.floorAllCores
+      ? [
+          `- The cores: ${w.cores} floors at once reach ${x(w.floorAllCores.eventsPerSec / w.floor.eventsPerSec)} the one-thread floor's throughput. ` +
+            `That is what this machine's cores give parallel parsing (shared memory bandwidth, a hypervisor, other load), and so the most \`--workers ${w.cores}\` could reach with nothing but the floor's own work to do.`,
+        ]
+      : []),
     `- Every core: \`--workers ${w.cores}\` spends ${us(allUs)} of CPU per event in all (the workers' reading, parsing and triage, passing matched events to the main thread, the main thread's detection). ` +
       `${w.cores} cores can at best divide that by ${w.cores}: ${us(allUs / w.cores)} per event, ${x(floorUs / (allUs / w.cores))} the floor, were the floor's one thread busy all the time. ` +
       (w.ratios.allCores >= ALL_CORES_TARGET

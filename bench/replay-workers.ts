@@ -10,7 +10,7 @@
  *
  *   tsx bench/replay-workers.ts [--data bench/data/logs] [--runs 3] [--first-events 250000] [--json <file>]
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import * as path from 'node:path';
@@ -43,6 +43,8 @@ export interface WorkersResults {
   /** 1-minute load average before each round and after the last. */
   loadAverage: number[];
   floor: Variant;
+  /** One floor process per core at once (floorOnEveryCore): what the cores give parallel work. Absent in results stored before it. */
+  floorAllCores?: Variant;
   oneThread: Variant;
   allCores: Variant;
   oneThreadFirst: Variant;
@@ -64,6 +66,33 @@ function run(node: string, mode: 'baseline' | 'replay', list: string, workers = 
   return JSON.parse(child.stdout.trim().split('\n').pop() ?? '') as WorkerResult;
 }
 
+/**
+ * The floor on every core at once: one floor process per core, each on its share of the files, all
+ * started together; throughput is all their events over the slowest one's time. It says what this
+ * machine's cores give any parallel work of this kind (shared memory bandwidth, a hypervisor's
+ * siblings, other load): the ceiling for `--workers N`.
+ */
+async function floorOnEveryCore(node: string, files: readonly string[], cores: number): Promise<WorkerResult> {
+  const shares = Array.from({ length: cores }, (_, i) => files.filter((_, j) => j % cores === i));
+  const results = await Promise.all(
+    shares.map((share, i) => {
+      const list = path.join(BUILD_DIR, `workers-floor-${i}.json`);
+      writeFileSync(list, JSON.stringify(share));
+      return new Promise<WorkerResult>((resolve, reject) => {
+        const child = spawn(node, [...NODE_FLAGS, '--import', 'tsx', path.join(BENCH_DIR, 'replay-worker.ts'), 'baseline', list], { stdio: ['ignore', 'pipe', 'inherit'] });
+        let out = '';
+        child.stdout.on('data', (chunk: Buffer) => void (out += chunk.toString('utf8')));
+        child.on('error', reject);
+        child.on('close', (status) => (status === 0 ? resolve(JSON.parse(out.trim().split('\n').pop() ?? '') as WorkerResult) : reject(new Error(`floor share ${i} failed with status ${status}`))));
+      });
+    }),
+  );
+  const events = results.reduce((sum, r) => sum + r.events, 0);
+  const elapsedMs = Math.max(...results.map((r) => r.elapsedMs));
+  const cpuMs = results.reduce((sum, r) => sum + (r.cpuMs ?? Number.NaN), 0);
+  return { mode: 'baseline', node: results[0]?.node ?? '', events, files: files.length, elapsedMs, eventsPerSec: events / (elapsedMs / 1000), maxRssKB: Math.max(...results.map((r) => r.maxRssKB)), cpuMs };
+}
+
 function variant(xs: WorkerResult[]): Variant {
   const runs = xs.map((r) => ({ eventsPerSec: r.eventsPerSec, cpuUsPerEvent: ((r.cpuMs ?? Number.NaN) * 1000) / r.events, peakRssMB: r.maxRssKB / 1024 }));
   const med = (f: (r: (typeof runs)[number]) => number) => summarize(runs.map(f)).median;
@@ -82,7 +111,7 @@ function firstFiles(files: readonly string[], counts: Readonly<Record<string, nu
   return { files: out, events: total };
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const { values: args } = parseArgs({
     options: {
       data: { type: 'string', default: DEFAULT_LOGS_DIR },
@@ -104,6 +133,7 @@ function main(): void {
   const runs = Math.max(1, Number(args.runs));
 
   const floor: WorkerResult[] = [];
+  const floorAll: WorkerResult[] = [];
   const one: WorkerResult[] = [];
   const all: WorkerResult[] = [];
   const oneFirst: WorkerResult[] = [];
@@ -117,13 +147,14 @@ function main(): void {
       first = firstFiles(files, floor[0]?.recordsByFile ?? {}, Number(args['first-events']));
       writeFileSync(firstList, JSON.stringify(first.files));
     }
+    floorAll.push(await floorOnEveryCore(node, files, cores));
     one.push(run(node, 'replay', allList, 0));
     all.push(run(node, 'replay', allList, cores));
     oneFirst.push(run(node, 'replay', firstList, 0));
     allFirst.push(run(node, 'replay', firstList, cores));
     const last = (xs: WorkerResult[]) => xs[xs.length - 1] as WorkerResult;
     console.log(
-      `round ${round} (load ${load[load.length - 1]?.toFixed(1)}): floor ${fmtInt(last(floor).eventsPerSec)}/s, --workers 0 ${fmtInt(last(one).eventsPerSec)}/s, --workers ${cores} ${fmtInt(last(all).eventsPerSec)}/s; ` +
+      `round ${round} (load ${load[load.length - 1]?.toFixed(1)}): floor ${fmtInt(last(floor).eventsPerSec)}/s (on every core ${fmtInt(last(floorAll).eventsPerSec)}/s), --workers 0 ${fmtInt(last(one).eventsPerSec)}/s, --workers ${cores} ${fmtInt(last(all).eventsPerSec)}/s; ` +
         `peak RSS ${fmtInt(last(oneFirst).maxRssKB / 1024)} -> ${fmtInt(last(one).maxRssKB / 1024)} MB (--workers 0), ${fmtInt(last(allFirst).maxRssKB / 1024)} -> ${fmtInt(last(all).maxRssKB / 1024)} MB (--workers ${cores})`,
     );
   }
@@ -141,6 +172,7 @@ function main(): void {
     files: { first: first.files.length, all: files.length },
     loadAverage: load,
     floor: variant(floor),
+    floorAllCores: variant(floorAll),
     oneThread: variant(one),
     allCores: variant(all),
     oneThreadFirst: variant(oneFirst),
@@ -159,4 +191,4 @@ function main(): void {
   );
 }
 
-main();
+await main();
