@@ -1,4 +1,5 @@
-import type { Detail, RuleStatus, Severity } from '../detection/rule.js';
+import { SEVERITIES, type Detail, type RuleStatus, type Severity } from '../detection/rule.js';
+import { isObject } from '../untrusted/json.js';
 import type { Actor } from '../cloudtrail/identity.js';
 
 /**
@@ -52,3 +53,42 @@ export interface Alert {
   mitre: readonly string[];
 }
 
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
+const optional = (v: unknown, check: (x: unknown) => boolean): boolean => v === undefined || check(v);
+
+const REQUIRED_STRINGS = ['id', 'ruleId', 'title', 'summary', 'account', 'region', 'eventTime', 'detectedAt', 'eventSource', 'eventName', 'runbook'] as const;
+const OPTIONAL_STRINGS = ['accountName', 'errorCode', 'errorMessage', 'firstEventTime', 'lastEventTime'] as const;
+const ACTOR_OPTIONAL = ['arn', 'principalAccount', 'accessKeyId', 'sourceIp', 'userAgent', 'via', 'mfa', 'invokedBy'] as const;
+
+/**
+ * Enough of the Alert shape that formatting cannot throw on it: every field the Slack formatter
+ * reads has the type it expects. Not a full schema: the publisher is our own detect function (and the
+ * outbox our own claims, lib/incidents/policy.ts).
+ */
+export function isAlert(v: unknown): v is Alert {
+  if (!isObject(v)) return false;
+  const { actor } = v;
+  return (
+    REQUIRED_STRINGS.every((k) => isString(v[k])) &&
+    v.id !== '' &&
+    OPTIONAL_STRINGS.every((k) => optional(v[k], isString)) &&
+    ['match', 'threshold', 'summary'].includes(v.kind as string) &&
+    (SEVERITIES as readonly unknown[]).includes(v.severity) &&
+    (v.status === 'live' || v.status === 'staged') &&
+    typeof v.delayMs === 'number' &&
+    typeof v.late === 'boolean' &&
+    optional(v.replayed, (x) => typeof x === 'boolean') &&
+    optional(v.count, (x) => typeof x === 'number') &&
+    isStringArray(v.eventIds) &&
+    isStringArray(v.references) &&
+    isStringArray(v.mitre) &&
+    Array.isArray(v.details) &&
+    v.details.every((d) => isObject(d) && isString(d.label) && isString(d.value)) &&
+    optional(v.group, (g) => isObject(g) && Object.values(g).every(isString)) &&
+    isObject(actor) &&
+    isString(actor.name) &&
+    isString(actor.type) &&
+    ACTOR_OPTIONAL.every((k) => optional(actor[k], isString))
+  );
+}

@@ -1,10 +1,11 @@
-import type { Alert } from '../alert/alert.js';
+import { isAlert, type Alert } from '../alert/alert.js';
 import { finish, type AlertContext } from '../alert/build.js';
 import type { TrailEvent } from '../cloudtrail/types.js';
 import { actorOf } from '../cloudtrail/identity.js';
 import { groupKeyOf } from '../detection/evaluate.js';
 import type { GroupKey, Rule, RuleTuning } from '../detection/rule.js';
 import type { StateKey, StateStore } from '../state/store.js';
+import { isObject } from '../untrusted/json.js';
 import {
   claimKey,
   claimSet,
@@ -265,14 +266,23 @@ export function recordedAlert(alert: Alert): string {
   return JSON.stringify(Object.fromEntries(Object.entries(alert).filter(([key]) => !RULE_TEXT.has(key))));
 }
 
-/** An alert we recorded ourselves; only a bug or a hand-edited state file makes this fail. */
-export function parseRecordedAlert(raw: string, rule: Rule): Alert {
-  const value: unknown = JSON.parse(raw);
-  if (typeof value !== 'object' || value === null || typeof (value as { id?: unknown }).id !== 'string') {
-    throw new Error('recorded alert in a claim is not an alert');
+/**
+ * The alert a claim recorded, with the rule's text put back. Only a bug or a hand-edited state file
+ * makes this fail: a StateItemError naming the claim, never an alert that breaks a formatter later.
+ */
+export function parseRecordedAlert(claim: Claim, rule: Rule): Alert {
+  const fail = (problem: string, cause?: unknown) => new StateItemError('claim', claim, 'alert', problem, cause === undefined ? undefined : { cause });
+  if (claim.alert === undefined || claim.alert === '') throw fail('is missing, expected the recorded alert of a claim decided to alert');
+  let value: unknown;
+  try {
+    value = JSON.parse(claim.alert);
+  } catch (error) {
+    throw fail('is not JSON', error);
   }
+  const alert: unknown = isObject(value) ? { ...value, title: rule.title, severity: rule.severity, status: rule.status, runbook: rule.runbook, references: rule.references, mitre: rule.mitre } : value;
+  if (!isAlert(alert)) throw fail('is not a recorded alert');
   // Bounded again as a whole (the rule's text counts towards SNS's limit too).
-  return finish({ ...(value as Alert), title: rule.title, severity: rule.severity, status: rule.status, runbook: rule.runbook, references: rule.references, mitre: rule.mitre });
+  return finish(alert);
 }
 
 /** One (rule, event) match being decided. */
@@ -451,8 +461,7 @@ export function createIncidentPolicy(opts: IncidentOptions): IncidentPolicy {
    * attempt began (open the incident and mark its follow-up when they are missing) and send the alert.
    */
   async function resumeAlert(m: Match, claim: Claim, receipt: Receipt): Promise<Decision> {
-    if (claim.alert === undefined) throw new StateItemError('claim', claim, 'alert', 'is missing, expected the recorded alert of a claim decided to alert');
-    const alert = parseRecordedAlert(claim.alert, m.rule);
+    const alert = parseRecordedAlert(claim, m.rule);
     const { inc: start, end } = claim;
     if (start !== undefined && start !== NO_INCIDENT && end !== undefined) {
       const cur = await currentIncident(m);

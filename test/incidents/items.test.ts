@@ -24,11 +24,12 @@ import {
   type ItemKinds,
   type Mark,
 } from '../../lib/incidents/items.js';
-import { createIncidentPolicy } from '../../lib/incidents/policy.js';
+import { createIncidentPolicy, parseRecordedAlert, recordedAlert } from '../../lib/incidents/policy.js';
 import { createDynamoDbStore } from '../../lib/state/dynamodb-store.js';
 import { createEmbeddedStore } from '../../lib/state/embedded-store.js';
 import type { Condition, PutResult, StateItem, StateKey, StateStore, UpdateOps } from '../../lib/state/store.js';
 import { rules } from '../../rules/index.js';
+import { alertFixture } from '../support/alert-fixture.js';
 import { loadSample } from '../support/rule-cases.js';
 import { startDynalite, type DynaliteHarness } from '../state/dynalite-harness.js';
 
@@ -263,6 +264,33 @@ describe('state items', () => {
         { numRuns: 25 },
       );
     });
+  });
+});
+
+describe('the alert a claim records', () => {
+  const rule = rules.find((r) => r.id === 'iam-user-deleted');
+  if (!rule) throw new Error('iam-user-deleted rule missing');
+  const owed = (alert: string | undefined): Claim => ({ ...(example('claim') as unknown as Claim), alert });
+
+  it('comes back as the alert, with the rule text taken from the rule', () => {
+    const alert = alertFixture({ title: rule.title, severity: rule.severity, status: rule.status, runbook: rule.runbook, references: rule.references, mitre: rule.mitre });
+    const text = recordedAlert(alert);
+    expect(JSON.parse(text)).not.toHaveProperty('runbook');
+    expect(parseRecordedAlert(owed(text), rule)).toEqual(alert);
+  });
+
+  it.each([
+    ['missing', undefined, /: alert is missing/],
+    ['settled', '', /: alert is missing/],
+    ['not JSON', '{"id":', /: alert is not JSON/],
+    ['an id only', '{"id":"x"}', /: alert is not a recorded alert/],
+    ['a list', '[1]', /: alert is not a recorded alert/],
+    ['an alert with a number for its summary', recordedAlert(alertFixture({ summary: 5 as unknown as string })), /: alert is not a recorded alert/],
+  ])('is a StateItemError naming the claim when %s', (_name, text, message) => {
+    const error = errorOf(() => parseRecordedAlert(owed(text), rule));
+    expect(error).toBeInstanceOf(StateItemError);
+    expect(error).toMatchObject({ kind: 'claim', attribute: 'alert' });
+    expect((error as Error).message).toMatch(message);
   });
 });
 

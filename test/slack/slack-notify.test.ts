@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Alert } from '../../lib/alert/alert.js';
+import { isAlert, type Alert } from '../../lib/alert/alert.js';
 import type { Log, MetricSink } from '../../lib/handlers/detect.js';
-import { isAlert, notifySlack } from '../../lib/handlers/slack.js';
+import { notifySlack } from '../../lib/handlers/slack.js';
 import { snsMessage } from '../../lib/transport/sns.js';
 import { createSlackTransport } from '../../lib/transport/slack.js';
 import { DeliveryError, type Transport } from '../../lib/transport/transport.js';
