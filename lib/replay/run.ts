@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import type { Alert } from '../alert/alert.js';
-import { parseTime } from '../cloudtrail/envelope.js';
+import { asEnvelope } from '../cloudtrail/wrap.js';
 import { compileRules } from '../detection/evaluate.js';
 import { applyTuning, type RuleTuningConfig } from '../detection/tuning.js';
 import { createDetector, createWatermarkClock, DEFAULT_ALLOWED_LATENESS_MS } from '../handlers/pipeline.js';
@@ -58,6 +58,8 @@ export interface ReplayOptions {
    * the detector in full. The outcome is the same either way (test/replay/workers.test.ts compares).
    */
   probes?: boolean;
+  /** Called each time an event a worker did not send is read from its file again (tests count them). */
+  onRefetch?: () => void;
 }
 
 export interface ReplaySummary {
@@ -211,6 +213,21 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     if (summary.malformedReasons.length < MAX_REASONS) summary.malformedReasons.push(reason);
   };
 
+  // A worker's probed event it did not send (triage-worker.ts's lighten), should its probe not decide
+  // it: read from its file again, which is kept for the next such event (they come from few files).
+  let reread: { path: string; values: unknown[] } | undefined;
+  const refetch = async (origin: { path: string; index: number }): Promise<unknown> => {
+    opts.onRefetch?.();
+    if (reread?.path !== origin.path) {
+      const values: unknown[] = [];
+      for await (const batch of readSourceBatches([origin.path])) for (const it of batch) if (it.kind === 'event') values[it.origin.index] = it.value;
+      reread = { path: origin.path, values };
+    }
+    const value = reread.values[origin.index];
+    if (value === undefined) throw new Error(`${origin.path} changed while it was replayed: event ${origin.index} is gone`);
+    return asEnvelope(value) ?? value;
+  };
+
   for await (const batch of ordered) for (const item of batch) {
     seen += 1;
     if (opts.onProgress && seen % progressEvery === 0) opts.onProgress({ events: summary.events, filesStarted, stateItems: store.prune() });
@@ -242,7 +259,8 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
       summary.events += 1;
       // A repeat of marked values is told from its probe; anything else needs the event itself.
       const quick = item.probe && opts.probes !== false ? detector.decideRepeat(item.probe) : undefined;
-      const result = quick ?? (await detector.process(typeof item.event === 'string' ? JSON.parse(item.event) : item.event));
+      const event = quick ? undefined : item.kind === 'probed' ? await refetch(item.origin) : typeof item.event === 'string' ? JSON.parse(item.event) : item.event;
+      const result = quick ?? (await detector.process(event));
       if (result.malformed || result.forged) {
         malformed(`${result.eventId ?? '?'}: ${result.malformed ?? result.forged}`);
         continue;

@@ -2,7 +2,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { compileRules } from '../detection/evaluate.js';
 import type { Rule } from '../detection/rule.js';
 import { readSourceBatches } from './sources/read.js';
-import { createTriage } from './triage.js';
+import { createTriage, type Triaged } from './triage.js';
+import type { SourceItem } from './sources/parse.js';
 import { createAllowlist } from '../detection/suppress.js';
 import { packBatch, type WorkerRequest, type WorkerResponse, type WorkerSetup } from './pool.js';
 
@@ -22,11 +23,44 @@ const triage = createTriage(compileRules(selectReplayRules(all, setup)), { ...(a
 
 const NONE = packBatch([]);
 
+/**
+ * The earliest event time at which this worker sent each mark (distinct rule, group, period, value)
+ * with an event. Bounded: forgetting only means sending more events.
+ */
+const sent = new Map<string, number>();
+const MAX_SENT = 200_000;
+
+/**
+ * Most matches of a history are repeats: an app reading its own secrets all day. Turning each into
+ * JSON text for the main thread cost about as much as parsing it. A probed event whose every mark this
+ * worker already sent with an event at an earlier or equal time goes without it: the main thread
+ * handles events in event-time order, and this worker's in the order sent among equal times, so that
+ * earlier event was decided first and its marks are in the policy's memo, and the probe decides this
+ * one as a repeat. When it cannot after all (the earlier match was late, or outside --since/--until,
+ * or the memo forgot it), the main thread reads the event again from its file (run.ts): slower,
+ * never different.
+ */
+function lighten(item: Triaged, source: SourceItem): Triaged {
+  if (typeof item === 'number' || item.kind !== 'event' || item.probe === undefined || source.kind !== 'event') return item;
+  const { eventMs, rules } = item.probe;
+  let known = true;
+  for (const { memoKeys } of rules) {
+    for (const key of memoKeys) {
+      const at = sent.get(key);
+      if (at === undefined || at > eventMs) known = false;
+    }
+  }
+  if (known) return { kind: 'probed', order: item.order, at: item.at, probe: item.probe, origin: source.origin };
+  if (sent.size >= MAX_SENT) sent.clear();
+  for (const { memoKeys } of rules) for (const key of memoKeys) sent.set(key, Math.min(sent.get(key) ?? Infinity, eventMs));
+  return item;
+}
+
 async function handle(request: WorkerRequest): Promise<void> {
   try {
     // Inflated here, on this worker's own thread: the thread pool would only add a hand-off.
     for await (const batch of readSourceBatches([request.file], { inflate: 'sync' })) {
-      const items = packBatch(batch.map(triage));
+      const items = packBatch(batch.map((source) => lighten(triage(source), source)));
       port?.postMessage({ seq: request.seq, items, done: false } satisfies WorkerResponse, [items.times.buffer as ArrayBuffer]);
     }
     port?.postMessage({ seq: request.seq, items: NONE, done: true } satisfies WorkerResponse);

@@ -33,6 +33,11 @@ export type Triaged =
    * than cloning the object, and parsed only if the probe cannot decide it.
    */
   | { kind: 'event'; order: number | undefined; at: number | undefined; event: TrailEvent | string; probe?: RepeatProbe }
+  /**
+   * A worker's probed event sent without the event itself (triage-worker.ts says when): where to read
+   * it again, should the probe not decide it after all.
+   */
+  | { kind: 'probed'; order: number | undefined; at: number | undefined; probe: RepeatProbe; origin: { path: string; index: number } }
   | { kind: 'not-envelope'; order: number | undefined; origin: string }
   | { kind: 'error'; path: string; reason: string };
 
