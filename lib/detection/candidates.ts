@@ -1,6 +1,7 @@
 import type { TrailEvent } from '../cloudtrail/types.js';
 import type { CompiledRule } from './evaluate.js';
-import { parsePattern, type FieldNode, type MatcherNode } from '../eventbridge/pattern.js';
+import { parsePattern, type CompiledPattern, type FieldNode, type MatcherNode, type PatternTree } from '../eventbridge/pattern.js';
+import { compileTree } from '../eventbridge/pattern/match.js';
 
 /**
  * Which rules can match an event at all, decided from three fields nearly every rule pattern names and
@@ -69,6 +70,26 @@ export interface CandidateIndex {
   rulesFor(event: TrailEvent): readonly CompiledRule[];
   /** The same from the three values themselves (replay asks before it builds an envelope). */
   rulesForNames(source: string, detailType: string, eventName: string): readonly CompiledRule[];
+  /**
+   * What is left to test of a candidate's pattern once the index has chosen it for plain string
+   * values of its three fields: a one-branch pattern without the fields the index tested exactly
+   * (replay's triage tries the rest on a light view). Anything else: the rule's own pattern.
+   */
+  residualOf(rule: CompiledRule): CompiledPattern;
+}
+
+/** A one-branch pattern's other fields, compiled; the pattern itself when the index cannot vouch for its three. */
+function residualPattern(compiled: CompiledRule): CompiledPattern {
+  let tree: PatternTree;
+  try {
+    tree = parsePattern(compiled.rule.pattern);
+  } catch {
+    return compiled.pattern;
+  }
+  const [branch, ...more] = tree.branches;
+  if (branch === undefined || more.length > 0) return compiled.pattern;
+  const tested = (field: FieldNode): boolean => (FIELDS as readonly string[]).includes(field.path) && fieldTest(field) !== null;
+  return compileTree({ pattern: tree.pattern, branches: [branch.filter((field) => !tested(field))] });
 }
 
 export function createCandidateIndex(rules: readonly CompiledRule[]): CandidateIndex {
@@ -97,8 +118,10 @@ export function createCandidateIndex(rules: readonly CompiledRule[]): CandidateI
     return selected;
   };
 
+  const residuals = new Map(rules.map((rule) => [rule, residualPattern(rule)] as const));
   return {
     rulesForNames,
+    residualOf: (rule) => residuals.get(rule) ?? rule.pattern,
     rulesFor(event) {
       const source: unknown = event.source;
       const detailType: unknown = event['detail-type'];

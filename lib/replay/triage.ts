@@ -116,7 +116,7 @@ function lightJudge(): (rules: readonly CompiledRule[]) => boolean {
 /**
  * Most records of a history: a well-formed raw API call that no rule's pattern accepts. Its time is
  * all that is needed, found without building the envelope (wrap.ts's quickRecordTime says when that
- * is safe) and by trying the candidate rules' patterns on a view with just the fields they read. Any
+ * is safe) and by trying what the candidate index left of their patterns on a view with just the fields they read. Any
  * doubt (a pattern that matches, or throws, or reads other fields) returns undefined: the full way
  * then wraps, checks and evaluates as the detector will.
  */
@@ -132,7 +132,7 @@ function quickTriage(index: CandidateIndex, isLight: (rules: readonly CompiledRu
   if (!isLight(rules)) return undefined;
   const view = { source, 'detail-type': detailType, detail: record };
   try {
-    for (const { pattern } of rules) if (pattern.matches(view)) return undefined;
+    for (const rule of rules) if (index.residualOf(rule).matches(view)) return undefined;
   } catch {
     return undefined;
   }
