@@ -83,7 +83,7 @@ export function alertsPerDaySection(a: AlertsPerDayResults, _ctx?: SectionContex
   const rules = Object.entries(g.perRule).sort((x, y) => y[1].alerts + y[1].followUps - (x[1].alerts + x[1].followUps) || (x[0] < y[0] ? -1 : 1));
   if (rules.length) {
     lines.push(
-      'Per rule over the whole generated history (first alerts + follow-ups; planted ones in brackets), with the allowlist, and why it fires on everyday traffic:',
+      'Per rule over the whole generated history: first alerts + follow-ups (a first alert opens an incident; later matches of it are grouped into follow-ups the scheduled flush sends), what the manifest planted, the same with the allowlist, and why the rule fires on everyday traffic:',
       '',
       '| Rule | Severity | Alerts + follow-ups | planted | with allowlist | On everyday traffic |',
       '| --- | --- | ---: | ---: | ---: | --- |',

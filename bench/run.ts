@@ -32,7 +32,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { NODE_FLAGS } from '../bin/node-flags.mjs';
 import { DATA_DIR, DEFAULT_LOGS_DIR, REPO_DIR, RESULTS_DIR, fmtInt, machineInfo, node24, readManifest } from './common.js';
-import { assembleReport, isStepId, renderSection, replacePart, STEP_IDS, type RunInfo, type StepId, type StepResults, type StepRun } from './report.js';
+import { assembleReport, findParts, isStepId, renderSection, replacePart, STEP_IDS, type RunInfo, type StepId, type StepResults, type StepRun } from './report.js';
 
 const STANDARD = { events: 1_000_000, seed: 1 };
 
@@ -229,7 +229,10 @@ function main(): void {
   }
   const info = runInfo(p, startedAt, (performance.now() - t0) / 1000, code, generated);
   writeFileSync(runInfoFile(p), `${JSON.stringify(info, null, 2)}\n`);
-  writeFileSync(p.out, assembleReport(info, results as Partial<StepResults>, steps));
+  const report = assembleReport(info, results as Partial<StepResults>, steps);
+  writeFileSync(p.out, report);
+  const summary = findParts(report).find((part) => part.id === 'summary');
+  if (summary) console.log(`\n${report.slice(summary.start, summary.end)}`);
   console.log(`\nwrote ${rel(p.out)} (${(info.seconds / 60).toFixed(1)} min)`);
   if (failed.length) {
     console.error(`steps that failed, reported as not measured: ${failed.join(', ')}`);
