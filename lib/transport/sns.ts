@@ -1,4 +1,4 @@
-import type { SNSClient } from '@aws-sdk/client-sns';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Alert } from '../alert/alert.js';
 import { messageAttributes, snsMessage, subjectOf } from '../alert/email.js';
 import { DeliveryError, type Transport } from './transport.js';
@@ -6,19 +6,19 @@ import { DeliveryError, type Transport } from './transport.js';
 export { snsMessage };
 
 /**
- * The SNS client module is loaded at the first publish, not at cold start: most invocations (grouped
- * matches, duplicates, bursts below threshold) never publish, and the client is ~20 ms of module
- * evaluation (bench/RESULTS.md). `client` is injectable for tests.
+ * The client is built at the first publish (most invocations never publish), but its module is imported
+ * statically: loaded with `import()`, the SNS module and everything it shares with the DynamoDB client
+ * became lazily-initialized wrappers in the CommonJS bundle that esbuild cannot tree-shake, which cost
+ * every cold start ~10 ms of CPU more than the two classes used here (bench/RESULTS.md). `client` is
+ * injectable for tests.
  */
 export function createSnsTransport(topicArn: string, client?: SNSClient): Transport {
-  let sdk: Promise<{ client: SNSClient; PublishCommand: typeof import('@aws-sdk/client-sns').PublishCommand }> | undefined;
-  const load = () =>
-    (sdk ??= import('@aws-sdk/client-sns').then((m) => ({ client: client ?? new m.SNSClient({}), PublishCommand: m.PublishCommand })));
+  let sns = client;
   return {
     name: 'sns',
     async send(alert) {
       try {
-        const { client: sns, PublishCommand } = await load();
+        sns ??= new SNSClient({});
         await sns.send(
           new PublishCommand({
             TopicArn: topicArn,

@@ -105,7 +105,7 @@ describe('serverless.yml\'s esbuild alias', () => {
       custom: { esbuild: { alias: Record<string, string>; mainFields: string[] } };
     };
     const { alias, mainFields } = doc.custom.esbuild;
-    expect(alias).toEqual({ '@aws-sdk/credential-provider-node': './lib/config/aws-credentials.ts' });
+    expect(alias['@aws-sdk/credential-provider-node']).toBe('./lib/config/aws-credentials.ts');
     const tmp = mkdtempSync(path.join(os.tmpdir(), 'trailwatch-credentials-'));
     try {
       const outfile = path.join(tmp, 'client.cjs');
