@@ -14,6 +14,10 @@ export interface StateKey {
   sk: string;
 }
 
+/**
+ * An item as the store keeps it: untyped on purpose, the port knows no kinds. The kinds trailwatch
+ * stores, each with a codec that checks what it reads, are in lib/incidents/items.ts.
+ */
 export interface StateItem extends StateKey {
   /** Epoch seconds. Past this the item is treated as absent by every operation (DynamoDB TTL deletes lazily). */
   expiresAt: number;
