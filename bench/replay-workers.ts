@@ -43,6 +43,11 @@ export interface WorkersResults {
   /** 1-minute load average before each round and after the last. */
   loadAverage: number[];
   floor: Variant;
+  /**
+   * Peak RSS within the first round's all-data run, up to the first files' events and at its end:
+   * growth within one process, free of a shorter run's smaller V8 heap. Absent in older results.
+   */
+  inRun?: { oneThread: { atFirst: number; atEnd: number }; allCores: { atFirst: number; atEnd: number } };
   /** One floor process per core at once (floorOnEveryCore): what the cores give parallel work. Absent in results stored before it. */
   floorAllCores?: Variant;
   oneThread: Variant;
@@ -182,6 +187,11 @@ async function main(): Promise<void> {
     alerts: one[0]?.summary?.alerts ?? 0,
     matchedEvents: one[0]?.summary?.matchedEvents ?? 0,
   };
+  const inRun = (r: WorkerResult | undefined): { atFirst: number; atEnd: number } => ({
+    atFirst: Math.max(...(r?.rssTrace ?? []).filter((t) => t.events <= first.events).map((t) => t.rssMB)),
+    atEnd: (r?.maxRssKB ?? Number.NaN) / 1024,
+  });
+  if (one[0]?.rssTrace?.length && all[0]?.rssTrace?.length) results.inRun = { oneThread: inRun(one[0]), allCores: inRun(all[0]) };
   results.ratios = { oneThread: results.oneThread.eventsPerSec / results.floor.eventsPerSec, allCores: results.allCores.eventsPerSec / results.floor.eventsPerSec };
   mkdirSync(path.dirname(args.json), { recursive: true });
   writeFileSync(args.json, `${JSON.stringify(results, null, 2)}\n`);
