@@ -118,10 +118,18 @@ export function createCandidateIndex(rules: readonly CompiledRule[]): CandidateI
     return selected;
   };
 
-  const residuals = new Map(rules.map((rule) => [rule, residualPattern(rule)] as const));
+  // Built on first use: only replay's triage asks, and only for the rules it meets as candidates.
+  const residuals = new Map<CompiledRule, CompiledPattern>();
   return {
     rulesForNames,
-    residualOf: (rule) => residuals.get(rule) ?? rule.pattern,
+    residualOf(rule) {
+      let residual = residuals.get(rule);
+      if (residual === undefined) {
+        residual = residualPattern(rule);
+        residuals.set(rule, residual);
+      }
+      return residual;
+    },
     rulesFor(event) {
       const source: unknown = event.source;
       const detailType: unknown = event['detail-type'];

@@ -93,6 +93,12 @@ export interface RepeatProbe {
   rules: ReadonlyArray<{ id: string; memoKeys: readonly string[] }>;
 }
 
+/** How late an event is on the clock, and whether it is too late for windows or dated too far ahead. */
+function timing(eventMs: number, now: number, latenessMs: number): { delayMs: number; late: boolean; future: boolean } {
+  const delayMs = Math.max(0, now - eventMs);
+  return { delayMs, late: delayMs > latenessMs, future: eventMs > now + MAX_FUTURE_SKEW_MS };
+}
+
 export interface Detector {
   /** The rules an event of one source can match, compiled on that source's first event. */
   readonly rulesFor: RulesFor;
@@ -157,10 +163,9 @@ export function createDetector(opts: DetectorOptions): Detector {
       if (isRepeat === undefined || probe.rules.length === 0) return undefined;
       // The same steps as process(), in the same order, for an event known to be well formed and AWS's.
       opts.observeEventTime?.(probe.eventMs);
-      const now = clock();
-      const delayMs = Math.max(0, now - probe.eventMs);
+      const { delayMs, late, future } = timing(probe.eventMs, clock(), lateness);
       // Late or future matches are decided without marks (decideUntimed): not a repeat to tell here.
-      if (delayMs > lateness || probe.eventMs > now + MAX_FUTURE_SKEW_MS) return undefined;
+      if (late || future) return undefined;
       if (!probe.rules.every((r) => isRepeat(r.memoKeys, probe.eventId))) return undefined;
       const result = empty();
       result.eventId = probe.eventId;
@@ -198,9 +203,7 @@ export function createDetector(opts: DetectorOptions): Detector {
       const eventMs = ownTime ?? now;
       const eventId = eventIdOf(event);
       result.eventId = eventId;
-      result.delayMs = Math.max(0, now - eventMs);
-      result.late = result.delayMs > lateness;
-      result.future = eventMs > now + MAX_FUTURE_SKEW_MS;
+      ({ delayMs: result.delayMs, late: result.late, future: result.future } = timing(eventMs, now, lateness));
 
       const evaluation = evaluate(candidatesFor(event), event);
       result.ruleErrors = evaluation.errors;

@@ -91,11 +91,6 @@ function probeOf(matched: readonly Rule[], event: TrailEvent, opts: TriageOption
   return { eventMs, eventId: eventIdOf(event), rules };
 }
 
-/** The time run.ts filters an event on (--since/--until), read as it always has been. */
-function atOf(event: TrailEvent): number | undefined {
-  const detail = event.detail as { eventTime?: unknown } | undefined;
-  return parseTime(detail?.eventTime) ?? parseTime(event.time);
-}
 
 /** Envelope fields a light view (below) carries; a pattern naming any other goes the full way. */
 const LIGHT_FIELDS: ReadonlySet<string> = new Set(['source', 'detail-type', 'detail']);
@@ -149,13 +144,13 @@ function triageWith(rulesFor: (event: TrailEvent) => readonly CompiledRule[], it
     event = parseTrailEvent(envelope);
   } catch (error) {
     if (!(error instanceof MalformedEventError)) throw error;
-    return { kind: 'event', order, at: atOf(envelope), event: envelope };
+    return { kind: 'event', order, at: eventTimeOf(envelope), event: envelope };
   }
   const { matched, errors } = evaluate(rulesFor(event), event);
-  if (errors.length > 0) return { kind: 'event', order, at: atOf(event), event };
+  if (errors.length > 0) return { kind: 'event', order, at: eventTimeOf(event), event };
   if (matched.length > 0) {
     const probe = probeOf(matched, event, opts);
-    return probe ? { kind: 'event', order, at: atOf(event), event, probe } : { kind: 'event', order, at: atOf(event), event };
+    return probe ? { kind: 'event', order, at: eventTimeOf(event), event, probe } : { kind: 'event', order, at: eventTimeOf(event), event };
   }
   const time = eventTimeOf(event);
   if (time === order) return time ?? Number.NaN;
