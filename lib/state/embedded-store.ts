@@ -4,7 +4,9 @@
  * semantics: the pure helpers below (expiry, conditions, update ops, sort-key order) are reused by
  * the DynamoDB adapter wherever it has to reproduce them client-side.
  */
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+// fs.promises, not node:fs/promises: Node loads it at first use, so the Lambda bundles, which use this
+// store only under invoke local, do not load it at every cold start (lib/config/fs-promises-read-file.ts).
+import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
 import type {
   Condition,
@@ -122,13 +124,13 @@ let tempCounter = 0;
 
 /** Write-then-rename, so a crash mid-write leaves the previous file intact. */
 async function writeFileAtomically(file: string, content: string): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
+  await fs.mkdir(dirname(file), { recursive: true });
   const temp = `${file}.${process.pid}.${++tempCounter}.tmp`;
   try {
-    await writeFile(temp, content, 'utf8');
-    await rename(temp, file);
+    await fs.writeFile(temp, content, 'utf8');
+    await fs.rename(temp, file);
   } catch (error) {
-    await rm(temp, { force: true });
+    await fs.rm(temp, { force: true });
     throw error;
   }
 }
@@ -254,7 +256,7 @@ class EmbeddedStateStore implements EmbeddedStore {
     this.#version = 0;
     this.#flushedVersion = 0;
     this.#loading = Promise.resolve();
-    if (this.#file !== undefined) await rm(this.#file, { force: true });
+    if (this.#file !== undefined) await fs.rm(this.#file, { force: true });
   }
 
   #count(kind: keyof StoreCallCounts): void {
@@ -270,7 +272,7 @@ class EmbeddedStateStore implements EmbeddedStore {
     if (this.#file === undefined) return;
     let text: string;
     try {
-      text = await readFile(this.#file, 'utf8');
+      text = await fs.readFile(this.#file, 'utf8');
     } catch (error) {
       if (isMissingFile(error)) return;
       throw error;
