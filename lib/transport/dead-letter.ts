@@ -1,4 +1,4 @@
-import type { SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Alert } from '../alert/alert.js';
 import { emailBody, subjectOf } from '../alert/email.js';
 import { DeliveryError } from './transport.js';
@@ -19,18 +19,19 @@ export function deadLetterBody(alert: Alert, reason: string, attempts: number): 
 
 /**
  * SendMessage to the stack's dead-letter queue (the one EventBridge and Lambda already use, so the
- * existing alarm on its depth covers follow-ups too). The SDK is loaded at the first dead letter,
- * which most runs never have; `client` is injectable for tests.
+ * existing alarm on its depth covers follow-ups too). The client is built at the first dead letter,
+ * which most runs never have, but its module is imported statically: loaded with `import()`, the SQS
+ * module and everything it shares with the DynamoDB client (half of @smithy/core) became
+ * lazily-initialized wrappers in the CommonJS bundle that esbuild cannot tree-shake (as for SNS,
+ * lib/transport/sns.ts). `client` is injectable for tests.
  */
 export function createSqsDeadLetterQueue(queueUrl: string, client?: SQSClient): DeadLetterQueue {
-  let sdk: Promise<{ client: SQSClient; SendMessageCommand: typeof import('@aws-sdk/client-sqs').SendMessageCommand }> | undefined;
-  const load = () =>
-    (sdk ??= import('@aws-sdk/client-sqs').then((m) => ({ client: client ?? new m.SQSClient({}), SendMessageCommand: m.SendMessageCommand })));
+  let sqs = client;
   return {
     name: 'sqs',
     async send(alert, reason, attempts) {
       try {
-        const { client: sqs, SendMessageCommand } = await load();
+        sqs ??= new SQSClient({});
         await sqs.send(
           new SendMessageCommand({
             QueueUrl: queueUrl,
