@@ -30,37 +30,147 @@ export interface WorkerResponse {
 
 /**
  * A triaged batch as it crosses threads. Nine in ten items are bare times: they travel as one
- * transferred Float64Array instead of being serialised one by one, and the few others (events, as
- * JSON text; errors) beside it with their positions.
+ * transferred Float64Array instead of being serialised one by one. Most of the rest are repeats a
+ * worker sends without their event (triage-worker.ts): packed below. The few others (events, as JSON
+ * text; errors) travel beside them with their positions.
  */
 export interface PackedBatch {
   times: Float64Array;
   positions: number[];
   others: Triaged[];
+  probed?: PackedProbes;
 }
 
-export function packBatch(items: readonly Triaged[]): PackedBatch {
-  const times = new Float64Array(items.length);
-  const positions: number[] = [];
-  const others: Triaged[] = [];
-  items.forEach((item, i) => {
-    if (typeof item === 'number') {
-      times[i] = item;
-      return;
+/**
+ * Probed items whose ordering time, event time and probe time are one number (every record of a
+ * CloudTrail file), in typed arrays and a string table: as objects, their structured clone cost the
+ * worker and the main thread more than the rest of a batch together. Rule ids and memo keys are sent
+ * once per worker and then referred to by number; the table is emptied (and `reset` says so) when it
+ * grows past a bound, since memo keys are made of attacker-chosen text.
+ */
+export interface PackedProbes {
+  /** Each item's position in the batch, and its event's index in its file (to read it again). */
+  positions: Int32Array;
+  indexes: Int32Array;
+  eventIds: string[];
+  /** Per item: its rule count, then per rule its id's string number, its key count and key numbers. */
+  refs: Int32Array;
+  /** Strings this batch adds to the table, numbered on from the table's size. */
+  strings: string[];
+  /** The table was emptied before this batch's strings were added. */
+  reset: boolean;
+}
+
+type Probed = Extract<Triaged, { kind: 'probed' }>;
+
+/** Bound on a worker's string table (rule ids and memo keys). */
+export const MAX_PACKED_STRINGS = 100_000;
+
+function packable(item: Triaged): item is Probed {
+  return typeof item !== 'number' && item.kind === 'probed' && typeof item.at === 'number' && item.order === item.at && item.probe.eventMs === item.at;
+}
+
+/** The worker's side: one packer per worker, since its string table spans the batches it sends. */
+export function createPacker(maxStrings = MAX_PACKED_STRINGS): (items: readonly Triaged[]) => PackedBatch {
+  const table = new Map<string, number>();
+  return (items) => {
+    const times = new Float64Array(items.length);
+    const positions: number[] = [];
+    const others: Triaged[] = [];
+    const probed: Probed[] = [];
+    const probedAt: number[] = [];
+    items.forEach((item, i) => {
+      if (typeof item === 'number') {
+        times[i] = item;
+      } else if (packable(item)) {
+        times[i] = item.at as number;
+        probed.push(item);
+        probedAt.push(i);
+      } else {
+        times[i] = Number.NaN;
+        positions.push(i);
+        // An event crosses as JSON text: cheaper than a structured clone of the object.
+        others.push(item.kind === 'event' && typeof item.event !== 'string' ? { ...item, event: JSON.stringify(item.event) } : item);
+      }
+    });
+    if (probed.length === 0) return { times, positions, others };
+    const reset = table.size > maxStrings;
+    if (reset) table.clear();
+    const strings: string[] = [];
+    const ref = (text: string): number => {
+      let n = table.get(text);
+      if (n === undefined) {
+        n = table.size;
+        table.set(text, n);
+        strings.push(text);
+      }
+      return n;
+    };
+    const refs: number[] = [];
+    for (const { probe } of probed) {
+      refs.push(probe.rules.length);
+      for (const rule of probe.rules) {
+        refs.push(ref(rule.id), rule.memoKeys.length);
+        for (const key of rule.memoKeys) refs.push(ref(key));
+      }
     }
-    positions.push(i);
-    // An event crosses as JSON text: cheaper than a structured clone of the object.
-    others.push(item.kind === 'event' && typeof item.event !== 'string' ? { ...item, event: JSON.stringify(item.event) } : item);
-  });
-  return { times, positions, others };
+    return {
+      times,
+      positions,
+      others,
+      probed: {
+        positions: Int32Array.from(probedAt),
+        indexes: Int32Array.from(probed, (item) => item.origin.index),
+        eventIds: probed.map((item) => item.probe.eventId),
+        refs: Int32Array.from(refs),
+        strings,
+        reset,
+      },
+    };
+  };
 }
 
-export function unpackBatch(batch: PackedBatch): Triaged[] {
-  const items: Triaged[] = Array.from(batch.times);
-  batch.positions.forEach((position, k) => {
-    items[position] = batch.others[k] as Triaged;
-  });
-  return items;
+/** The main thread's side: one unpacker per worker, holding that worker's string table. */
+export function createUnpacker(): (batch: PackedBatch, path: string) => Triaged[] {
+  let table: string[] = [];
+  return (batch, path) => {
+    const items: Triaged[] = Array.from(batch.times);
+    batch.positions.forEach((position, k) => {
+      items[position] = batch.others[k] as Triaged;
+    });
+    const packed = batch.probed;
+    if (packed === undefined) return items;
+    if (packed.reset) table = [];
+    for (const text of packed.strings) table.push(text);
+    const text = (n: number): string => {
+      const found = table[n];
+      if (found === undefined) throw new Error(`replay worker sent string ${n}, which it never defined`);
+      return found;
+    };
+    const refs = packed.refs;
+    let r = 0;
+    for (let k = 0; k < packed.positions.length; k++) {
+      const position = packed.positions[k] as number;
+      const at = batch.times[position] as number;
+      const rules: Array<{ id: string; memoKeys: string[] }> = [];
+      const ruleCount = refs[r++] as number;
+      for (let j = 0; j < ruleCount; j++) {
+        const id = text(refs[r++] as number);
+        const keyCount = refs[r++] as number;
+        const memoKeys: string[] = [];
+        for (let q = 0; q < keyCount; q++) memoKeys.push(text(refs[r++] as number));
+        rules.push({ id, memoKeys });
+      }
+      items[position] = {
+        kind: 'probed',
+        order: at,
+        at,
+        probe: { eventMs: at, eventId: packed.eventIds[k] as string, rules },
+        origin: { path, index: packed.indexes[k] as number },
+      };
+    }
+    return items;
+  };
 }
 
 const WORKER_ENTRY = new URL('./triage-worker.mjs', import.meta.url);
@@ -108,10 +218,11 @@ export async function* triagedFromWorkers(
     while (idle.length > 0 && assign(idle[0] as Worker)) idle.shift();
   };
   for (const worker of workers) {
+    const unpack = createUnpacker();
     worker.on('message', (response: WorkerResponse) => {
       const state = states.get(response.seq);
       if (!state) return;
-      if (response.items.times.length) state.batches.push(unpackBatch(response.items));
+      if (response.items.times.length) state.batches.push(unpack(response.items, files[response.seq] as string));
       if (response.failure !== undefined) state.batches.push([{ kind: 'error', path: files[response.seq] as string, reason: response.failure }]);
       if (response.done) {
         state.done = true;

@@ -5,7 +5,7 @@ import { readSourceBatches } from './sources/read.js';
 import { createTriage, type Triaged } from './triage.js';
 import type { SourceItem } from './sources/parse.js';
 import { createAllowlist } from '../detection/suppress.js';
-import { packBatch, type WorkerRequest, type WorkerResponse, type WorkerSetup } from './pool.js';
+import { createPacker, type WorkerRequest, type WorkerResponse, type WorkerSetup } from './pool.js';
 
 /**
  * A replay worker: reads, inflates and parses the files it is given and triages every record
@@ -21,7 +21,8 @@ const { selectReplayRules } = await import('./run.js');
 const allowlist = setup.overrides ? createAllowlist(setup.overrides) : undefined;
 const triage = createTriage(compileRules(selectReplayRules(all, setup)), { ...(allowlist ? { allowlist } : {}), ...(setup.overrides ? { overrides: setup.overrides } : {}) });
 
-const NONE = packBatch([]);
+const pack = createPacker();
+const NONE = pack([]);
 
 /**
  * The earliest event time at which this worker sent each mark (distinct rule, group, period, value)
@@ -60,7 +61,7 @@ async function handle(request: WorkerRequest): Promise<void> {
   try {
     // Inflated here, on this worker's own thread: the thread pool would only add a hand-off.
     for await (const batch of readSourceBatches([request.file], { inflate: 'sync' })) {
-      const items = packBatch(batch.map((source) => lighten(triage(source), source)));
+      const items = pack(batch.map((source) => lighten(triage(source), source)));
       port?.postMessage({ seq: request.seq, items, done: false } satisfies WorkerResponse, [items.times.buffer as ArrayBuffer]);
     }
     port?.postMessage({ seq: request.seq, items: NONE, done: true } satisfies WorkerResponse);

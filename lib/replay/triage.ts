@@ -1,9 +1,9 @@
 import { eventIdOf, eventTimeOf, MalformedEventError, parseTime, parseTrailEvent } from '../cloudtrail/envelope.js';
-import type { TrailEvent } from '../cloudtrail/types.js';
-import { asEnvelope, detailTypeOf, quickRecordTime, sourceFromEventSource } from '../cloudtrail/wrap.js';
+import type { CloudTrailRecord, TrailEvent } from '../cloudtrail/types.js';
+import { asEnvelope, detailTypeOf, quickRecordTime, recordToEnvelope, sourceFromEventSource } from '../cloudtrail/wrap.js';
 import { createCandidateIndex, type CandidateIndex } from '../detection/candidates.js';
 import { isObject } from '../untrusted/json.js';
-import { evaluate, type CompiledRule } from '../detection/evaluate.js';
+import { evaluate, isReadOnlyManagementEvent, type CompiledRule } from '../detection/evaluate.js';
 import type { Rule } from '../detection/rule.js';
 import type { Allowlist, AllowlistHit } from '../detection/suppress.js';
 import type { RuleTuningConfig } from '../detection/tuning.js';
@@ -63,7 +63,7 @@ export interface TriageOptions {
 export function createTriage(rules: readonly CompiledRule[], opts: TriageOptions = {}): (item: SourceItem) => Triaged {
   const index = createCandidateIndex(rules);
   const isLight = lightJudge();
-  return (item) => quickTriage(index, isLight, item) ?? triageWith(index.rulesFor, item, opts);
+  return (item) => quickTriage(index, isLight, item, opts) ?? triageWith(index.rulesFor, item, opts);
 }
 
 /** The same as createTriage(rules) on one item, evaluating every rule (tests compare the two). */
@@ -72,8 +72,7 @@ export function triage(rules: readonly CompiledRule[], item: SourceItem, opts: T
 }
 
 /** The probe of a matched, well-formed AWS event whose every match is a distinct rule's; else undefined. */
-function probeOf(matched: readonly Rule[], event: TrailEvent, opts: TriageOptions): RepeatProbe | undefined {
-  const eventMs = eventTimeOf(event);
+function probeOf(matched: readonly Rule[], event: TrailEvent, opts: TriageOptions, eventMs = eventTimeOf(event)): RepeatProbe | undefined {
   if (eventMs === undefined || !isAwsSource(event.source) || !matched.every((rule) => rule.distinct)) return undefined;
   let kept = matched;
   if (opts.allowlist) {
@@ -109,13 +108,16 @@ function lightJudge(): (rules: readonly CompiledRule[]) => boolean {
 }
 
 /**
- * Most records of a history: a well-formed raw API call that no rule's pattern accepts. Its time is
- * all that is needed, found without building the envelope (wrap.ts's quickRecordTime says when that
- * is safe) and by trying what the candidate index left of their patterns on a view with just the fields they read. Any
- * doubt (a pattern that matches, or throws, or reads other fields) returns undefined: the full way
- * then wraps, checks and evaluates as the detector will.
+ * Most records of a history: a well-formed raw API call. Its time is found without building the
+ * envelope (wrap.ts's quickRecordTime says when that is safe), and what the candidate index left of
+ * its candidates' patterns is tried on a view with just the fields they read. No pattern accepts
+ * (nine in ten records): its time is all that is needed. Some do: the envelope is built for their
+ * predicates and probes, but neither checked again (quickRecordTime vouches that parseTrailEvent
+ * accepts it, with this time) nor matched again. Any doubt (a pattern or predicate that throws, or
+ * one that reads other fields) returns undefined: the full way then wraps, checks and evaluates as
+ * the detector will. test/replay/triage.test.ts holds both ways to the same answers.
  */
-function quickTriage(index: CandidateIndex, isLight: (rules: readonly CompiledRule[]) => boolean, item: SourceItem): number | undefined {
+function quickTriage(index: CandidateIndex, isLight: (rules: readonly CompiledRule[]) => boolean, item: SourceItem, opts: TriageOptions): Triaged | undefined {
   if (item.kind !== 'event' || !isObject(item.value)) return undefined;
   const record = item.value;
   const time = quickRecordTime(record);
@@ -126,12 +128,32 @@ function quickTriage(index: CandidateIndex, isLight: (rules: readonly CompiledRu
   if (rules.length === 0) return time;
   if (!isLight(rules)) return undefined;
   const view = { source, 'detail-type': detailType, detail: record };
+  let hits: CompiledRule[] | undefined;
   try {
-    for (const rule of rules) if (index.residualOf(rule).matches(view)) return undefined;
+    for (const rule of rules) if (index.residualOf(rule).matches(view)) (hits ??= []).push(rule);
   } catch {
     return undefined;
   }
-  return time;
+  return hits === undefined ? time : quickMatched(hits, record, time, opts);
+}
+
+/** evaluate() for rules whose patterns are known to accept the record: routing and predicates only. */
+function quickMatched(hits: readonly CompiledRule[], record: Record<string, unknown>, time: number, opts: TriageOptions): Triaged | undefined {
+  const event = recordToEnvelope(record as CloudTrailRecord);
+  const readOnly = isReadOnlyManagementEvent(event);
+  const matched: Rule[] = [];
+  for (const { rule } of hits) {
+    if (readOnly && !rule.readOnlyEvents) continue;
+    try {
+      if (rule.match && !rule.match(event.detail, event)) continue;
+    } catch {
+      return undefined; // the full way reports the rule's error, as evaluate() does
+    }
+    matched.push(rule);
+  }
+  if (matched.length === 0) return time;
+  const probe = probeOf(matched, event, opts, time);
+  return probe ? { kind: 'event', order: time, at: time, event, probe } : { kind: 'event', order: time, at: time, event };
 }
 
 function triageWith(rulesFor: (event: TrailEvent) => readonly CompiledRule[], item: SourceItem, opts: TriageOptions): Triaged {
