@@ -18,18 +18,25 @@ export interface OrderOptions<T> {
 
 export const DEFAULT_MAX_BUFFERED = 200_000;
 
+/** The items of one time, in arrival order; `head` is the next to leave. */
+interface Bucket<T> {
+  items: T[];
+  head: number;
+}
+
 /**
- * Binary min-heap on (time, arrival sequence): the sequence makes equal times come out in arrival
- * order. Parallel arrays rather than one object per entry, so holding an event costs no allocation.
+ * The held items by (time, arrival): a binary min-heap of the distinct times, each with its items in
+ * arrival order, which is the order equal times leave in. CloudTrail times have whole seconds and a
+ * history has several events a second, so the heap moves a fraction of the items an item-per-entry
+ * heap did; leaving by whole times (popUpTo) touches no heap per item at all.
  */
 export class TimeHeap<T> {
   private readonly times: number[] = [];
-  private readonly seqs: number[] = [];
-  private readonly items: T[] = [];
-  private nextSeq = 0;
+  private readonly buckets = new Map<number, Bucket<T>>();
+  private count = 0;
 
   get size(): number {
-    return this.items.length;
+    return this.count;
   }
 
   /** Time of the oldest entry; +Infinity when empty, so "oldest <= watermark" is simply false. */
@@ -38,68 +45,78 @@ export class TimeHeap<T> {
   }
 
   push(time: number, item: T): void {
-    this.times.push(time);
-    this.seqs.push(this.nextSeq++);
-    this.items.push(item);
-    this.siftUp(this.items.length - 1);
+    const bucket = this.buckets.get(time);
+    if (bucket) bucket.items.push(item);
+    else {
+      this.buckets.set(time, { items: [item], head: 0 });
+      this.times.push(time);
+      this.siftUp(this.times.length - 1);
+    }
+    this.count += 1;
   }
 
   /** Removes and returns the oldest entry. Call only when size > 0. */
   pop(): T {
-    const top = this.items[0] as T;
-    const last = this.items.length - 1;
-    if (last > 0) this.move(last, 0);
-    this.times.pop();
-    this.seqs.pop();
-    this.items.pop(); // drops the reference, so emitted events can be collected
-    if (last > 1) this.siftDown(0);
-    return top;
+    const time = this.times[0] as number;
+    const bucket = this.buckets.get(time) as Bucket<T>;
+    const item = bucket.items[bucket.head] as T;
+    bucket.items[bucket.head] = undefined as T; // emitted events can be collected
+    bucket.head += 1;
+    this.count -= 1;
+    if (bucket.head === bucket.items.length) this.dropOldestTime(time);
+    return item;
   }
 
-  private before(a: number, b: number): boolean {
-    const ta = this.times[a] as number;
-    const tb = this.times[b] as number;
-    return ta < tb || (ta === tb && (this.seqs[a] as number) < (this.seqs[b] as number));
+  /** Moves every entry at or before `time` to `out`, oldest first: the same as popping them one by one. */
+  popUpTo(time: number, out: T[]): void {
+    while (this.times.length > 0 && (this.times[0] as number) <= time) {
+      const oldest = this.times[0] as number;
+      const bucket = this.buckets.get(oldest) as Bucket<T>;
+      const { items } = bucket;
+      for (let i = bucket.head; i < items.length; i++) out.push(items[i] as T);
+      this.count -= items.length - bucket.head;
+      this.dropOldestTime(oldest);
+    }
   }
 
-  private move(from: number, to: number): void {
-    this.times[to] = this.times[from] as number;
-    this.seqs[to] = this.seqs[from] as number;
-    this.items[to] = this.items[from] as T;
-  }
-
-  private swap(a: number, b: number): void {
-    const t = this.times[a] as number;
-    const s = this.seqs[a] as number;
-    const i = this.items[a] as T;
-    this.move(b, a);
-    this.times[b] = t;
-    this.seqs[b] = s;
-    this.items[b] = i;
+  private dropOldestTime(time: number): void {
+    this.buckets.delete(time);
+    const times = this.times;
+    const last = times.pop() as number;
+    if (times.length > 0) {
+      times[0] = last;
+      this.siftDown(0);
+    }
   }
 
   private siftUp(index: number): void {
+    const times = this.times;
+    const time = times[index] as number;
     let i = index;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!this.before(i, parent)) return;
-      this.swap(i, parent);
+      if ((times[parent] as number) <= time) break;
+      times[i] = times[parent] as number;
       i = parent;
     }
+    times[i] = time;
   }
 
   private siftDown(index: number): void {
-    const n = this.items.length;
+    const times = this.times;
+    const n = times.length;
+    const time = times[index] as number;
     let i = index;
     for (;;) {
       const left = 2 * i + 1;
-      if (left >= n) return;
+      if (left >= n) break;
       const right = left + 1;
-      const child = right < n && this.before(right, left) ? right : left;
-      if (!this.before(child, i)) return;
-      this.swap(i, child);
+      const child = right < n && (times[right] as number) < (times[left] as number) ? right : left;
+      if ((times[child] as number) >= time) break;
+      times[i] = times[child] as number;
       i = child;
     }
+    times[i] = time;
   }
 }
 
@@ -143,7 +160,7 @@ export class Reorderer<T> {
     heap.push(time, item);
     // Only a newer time moves the watermark; an Infinity lateness keeps it at -Infinity.
     if (time - this.opts.maxLatenessMs > this.watermark) this.watermark = time - this.opts.maxLatenessMs;
-    while (heap.peekTime() <= this.watermark) out.push(heap.pop());
+    heap.popUpTo(this.watermark, out);
     while (heap.size > this.maxBuffered) {
       this.forced = Math.max(this.forced, heap.peekTime());
       out.push(heap.pop());
@@ -151,7 +168,7 @@ export class Reorderer<T> {
   }
 
   drain(out: T[]): void {
-    while (this.heap.size > 0) out.push(this.heap.pop());
+    this.heap.popUpTo(Number.POSITIVE_INFINITY, out);
   }
 }
 

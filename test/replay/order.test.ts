@@ -73,6 +73,42 @@ describe('TimeHeap', () => {
     );
   });
 
+  it('leaves in (time, insertion) order however pushes, pops and popUpTo interleave', () => {
+    // A reference that sorts what it holds on every step: slow and obviously right.
+    const step = fc.oneof(
+      fc.record({ op: fc.constant('push' as const), t: fc.integer({ min: -20, max: 20 }) }),
+      fc.record({ op: fc.constant('pop' as const) }),
+      fc.record({ op: fc.constant('upTo' as const), t: fc.integer({ min: -25, max: 25 }) }),
+    );
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 80 }), (steps) => {
+        const heap = new TimeHeap<number>();
+        let held: Array<{ t: number; i: number }> = [];
+        const got: number[] = [];
+        const want: number[] = [];
+        steps.forEach((s, i) => {
+          if (s.op === 'push') {
+            heap.push(s.t, i);
+            held.push({ t: s.t, i });
+            held.sort((a, b) => a.t - b.t || a.i - b.i);
+          } else if (s.op === 'pop') {
+            if (held.length === 0) return;
+            got.push(heap.pop());
+            want.push((held.shift() as { i: number }).i);
+          } else {
+            heap.popUpTo(s.t, got);
+            want.push(...held.filter((h) => h.t <= s.t).map((h) => h.i));
+            held = held.filter((h) => h.t > s.t);
+          }
+          expect(heap.size).toBe(held.length);
+          expect(heap.peekTime()).toBe(held[0]?.t ?? Number.POSITIVE_INFINITY);
+        });
+        expect(got).toEqual(want);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('reports +Infinity when empty', () => {
     expect(new TimeHeap<string>().peekTime()).toBe(Number.POSITIVE_INFINITY);
   });
