@@ -76,20 +76,45 @@ export interface CandidateIndex {
    * (replay's triage tries the rest on a light view). Anything else: the rule's own pattern.
    */
   residualOf(rule: CompiledRule): CompiledPattern;
+  /**
+   * The same residual rooted at `detail` when it reads nothing else (the common case): matched on the
+   * CloudTrail record itself, `{detail: record}` needs neither building nor its own level of lookups.
+   * Undefined when the residual reads other fields too.
+   */
+  residualInDetailOf(rule: CompiledRule): CompiledPattern | undefined;
+}
+
+const DETAIL = 'detail.';
+
+/**
+ * A pattern's fields under `detail`, as a pattern on the detail itself. An envelope {detail: d} and
+ * nothing else has at `detail.p` exactly the leaves d has at `p` (the envelope has no other key that
+ * flattens to that path), and `exists: false` and array consistency only look at those leaves: so
+ * the two match the same events.
+ */
+function inDetail(tree: PatternTree, branch: readonly FieldNode[]): CompiledPattern | undefined {
+  if (!branch.every((field) => field.path.startsWith(DETAIL) && field.path.length > DETAIL.length)) return undefined;
+  return compileTree({ pattern: tree.pattern, branches: [branch.map((field) => ({ ...field, path: field.path.slice(DETAIL.length) }))] });
+}
+
+interface Residual {
+  pattern: CompiledPattern;
+  inDetail: CompiledPattern | undefined;
 }
 
 /** A one-branch pattern's other fields, compiled; the pattern itself when the index cannot vouch for its three. */
-function residualPattern(compiled: CompiledRule): CompiledPattern {
+function residualPattern(compiled: CompiledRule): Residual {
   let tree: PatternTree;
   try {
     tree = parsePattern(compiled.rule.pattern);
   } catch {
-    return compiled.pattern;
+    return { pattern: compiled.pattern, inDetail: undefined };
   }
   const [branch, ...more] = tree.branches;
-  if (branch === undefined || more.length > 0) return compiled.pattern;
+  if (branch === undefined || more.length > 0) return { pattern: compiled.pattern, inDetail: undefined };
   const tested = (field: FieldNode): boolean => (FIELDS as readonly string[]).includes(field.path) && fieldTest(field) !== null;
-  return compileTree({ pattern: tree.pattern, branches: [branch.filter((field) => !tested(field))] });
+  const rest = branch.filter((field) => !tested(field));
+  return { pattern: compileTree({ pattern: tree.pattern, branches: [rest] }), inDetail: inDetail(tree, rest) };
 }
 
 export function createCandidateIndex(rules: readonly CompiledRule[]): CandidateIndex {
@@ -119,17 +144,19 @@ export function createCandidateIndex(rules: readonly CompiledRule[]): CandidateI
   };
 
   // Built on first use: only replay's triage asks, and only for the rules it meets as candidates.
-  const residuals = new Map<CompiledRule, CompiledPattern>();
+  const residuals = new Map<CompiledRule, Residual>();
+  const residual = (rule: CompiledRule): Residual => {
+    let found = residuals.get(rule);
+    if (found === undefined) {
+      found = residualPattern(rule);
+      residuals.set(rule, found);
+    }
+    return found;
+  };
   return {
     rulesForNames,
-    residualOf(rule) {
-      let residual = residuals.get(rule);
-      if (residual === undefined) {
-        residual = residualPattern(rule);
-        residuals.set(rule, residual);
-      }
-      return residual;
-    },
+    residualOf: (rule) => residual(rule).pattern,
+    residualInDetailOf: (rule) => residual(rule).inDetail,
     rulesFor(event) {
       const source: unknown = event.source;
       const detailType: unknown = event['detail-type'];

@@ -63,7 +63,8 @@ export interface TriageOptions {
 export function createTriage(rules: readonly CompiledRule[], opts: TriageOptions = {}): (item: SourceItem) => Triaged {
   const index = createCandidateIndex(rules);
   const isLight = lightJudge();
-  return (item) => quickTriage(index, isLight, item, opts) ?? triageWith(index.rulesFor, item, opts);
+  const sourceOf = sourceNamer();
+  return (item) => quickTriage(index, isLight, sourceOf, item, opts) ?? triageWith(index.rulesFor, item, opts);
 }
 
 /** The same as createTriage(rules) on one item, evaluating every rule (tests compare the two). */
@@ -91,6 +92,27 @@ function probeOf(matched: readonly Rule[], event: TrailEvent, opts: TriageOption
 }
 
 
+/** Bound on the event sources sourceNamer remembers (their text is attacker-chosen). */
+const MAX_SOURCES = 1024;
+
+/**
+ * sourceFromEventSource, remembered: a history names a few dozen services, and the same string each
+ * time keeps its hash, which the candidate index's lookups would otherwise compute again per record.
+ */
+function sourceNamer(): (eventSource: unknown) => string {
+  let known = new Map<string, string>();
+  return (eventSource) => {
+    if (typeof eventSource !== 'string') return sourceFromEventSource(eventSource);
+    let source = known.get(eventSource);
+    if (source === undefined) {
+      source = sourceFromEventSource(eventSource);
+      if (known.size >= MAX_SOURCES) known = new Map();
+      known.set(eventSource, source);
+    }
+    return source;
+  };
+}
+
 /** Envelope fields a light view (below) carries; a pattern naming any other goes the full way. */
 const LIGHT_FIELDS: ReadonlySet<string> = new Set(['source', 'detail-type', 'detail']);
 
@@ -117,20 +139,30 @@ function lightJudge(): (rules: readonly CompiledRule[]) => boolean {
  * one that reads other fields) returns undefined: the full way then wraps, checks and evaluates as
  * the detector will. test/replay/triage.test.ts holds both ways to the same answers.
  */
-function quickTriage(index: CandidateIndex, isLight: (rules: readonly CompiledRule[]) => boolean, item: SourceItem, opts: TriageOptions): Triaged | undefined {
+function quickTriage(
+  index: CandidateIndex,
+  isLight: (rules: readonly CompiledRule[]) => boolean,
+  sourceOf: (eventSource: unknown) => string,
+  item: SourceItem,
+  opts: TriageOptions,
+): Triaged | undefined {
   if (item.kind !== 'event' || !isObject(item.value)) return undefined;
   const record = item.value;
   const time = quickRecordTime(record);
   if (time === undefined) return undefined;
-  const source = sourceFromEventSource(record.eventSource);
+  const source = sourceOf(record.eventSource);
   const detailType = detailTypeOf(record);
   const rules = index.rulesForNames(source, detailType, record.eventName as string);
   if (rules.length === 0) return time;
   if (!isLight(rules)) return undefined;
-  const view = { source, 'detail-type': detailType, detail: record };
+  let view: { source: string; 'detail-type': string; detail: Record<string, unknown> } | undefined;
   let hits: CompiledRule[] | undefined;
   try {
-    for (const rule of rules) if (index.residualOf(rule).matches(view)) (hits ??= []).push(rule);
+    for (const rule of rules) {
+      const inDetail = index.residualInDetailOf(rule);
+      const matches = inDetail ? inDetail.matches(record) : index.residualOf(rule).matches((view ??= { source, 'detail-type': detailType, detail: record }));
+      if (matches) (hits ??= []).push(rule);
+    }
   } catch {
     return undefined;
   }

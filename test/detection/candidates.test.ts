@@ -121,3 +121,39 @@ describe('candidate index', () => {
     );
   });
 });
+
+describe('residual patterns rooted at detail', () => {
+  const records = [...recordsIn(SAMPLES_DIR), ...recordsIn(join(FIXTURES_DIR, 'everyday'))].filter((r): r is Record<string, unknown> => typeof r === 'object' && r !== null && !Array.isArray(r));
+  const strings = [...patternStrings(rules.map((r) => r.pattern), new Set<string>())];
+  const view = (record: Record<string, unknown>) => ({ source: 'aws.x', 'detail-type': 'AWS API Call via CloudTrail', detail: record });
+
+  it('exist for most rules, and answer as the residual on the envelope view does', () => {
+    const rooted = compiled.filter((rule) => index.residualInDetailOf(rule) !== undefined);
+    expect(rooted.length).toBeGreaterThan(compiled.length / 2);
+    let matched = 0;
+    for (const rule of rooted) {
+      for (const record of records) {
+        const answer = index.residualOf(rule).matches(view(record));
+        expect(index.residualInDetailOf(rule)?.matches(record)).toBe(answer);
+        if (answer) matched += 1;
+      }
+    }
+    expect(matched).toBeGreaterThan(100);
+  });
+
+  it('answer the same on generated records, dotted keys and arrays included (fast-check)', () => {
+    const rooted = compiled.filter((rule) => index.residualInDetailOf(rule) !== undefined);
+    const leaf = fc.oneof(fc.constantFrom(...strings), fc.string({ maxLength: 4 }), fc.integer(), fc.constant(null), fc.boolean());
+    const key = fc.oneof(fc.constantFrom('userIdentity', 'type', 'errorCode', 'requestParameters', 'invokedBy', 'userIdentity.type', 'eventName', 'sessionContext', 'detail', 'detail.errorCode'), fc.string({ maxLength: 3 }));
+    const { tree } = fc.letrec((tie) => ({
+      tree: fc.oneof({ depthSize: 'small', withCrossShrink: true }, leaf, fc.array(tie('tree'), { maxLength: 3 }), fc.dictionary(key, tie('tree'), { maxKeys: 4 })),
+    }));
+    fc.assert(
+      fc.property(fc.dictionary(key, tree, { maxKeys: 6 }), fc.nat(rooted.length - 1), (record, which) => {
+        const rule = rooted[which] as CompiledRule;
+        expect(index.residualInDetailOf(rule)?.matches(record)).toBe(index.residualOf(rule).matches(view(record)));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
