@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { RuleTuningConfig } from '../detection/tuning.js';
-import { listInputs } from './sources/list.js';
+import type { Listing } from './sources/list.js';
 import { reasonOf } from './sources/parse.js';
 import { bundledWorkerEntry } from './worker-bundle.js';
 import type { Triaged } from './triage.js';
@@ -182,21 +182,35 @@ interface FileState {
   done: boolean;
 }
 
-export async function* triagedFromWorkers(
-  paths: string[],
+/** Triaged batches from worker threads, and a way to stop them. */
+export interface TriagePool {
+  /** Every file's batches, in the listing's order (listing errors first). Ending or leaving it stops the workers. */
+  batches: AsyncGenerator<Triaged[]>;
+  /** Stops the workers, for a caller that gives up before reading `batches`. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the workers at once: each loads its bundle and compiles its rules (about 0.1 s of CPU) while
+ * the caller still prepares (imports its own rules, sizes the reorder buffer), instead of when the
+ * first batch is asked for.
+ */
+export function startTriageWorkers(
+  listing: Promise<Listing> | Listing,
   setup: WorkerSetup,
   count: number,
   onFile?: (path: string) => void,
   /** The worker's entry module (default: triage-worker.ts bundled, else through tsx). */
   entry?: URL | string,
-): AsyncGenerator<Triaged[]> {
-  const { files, errors } = await listInputs(paths);
-  const listingErrors = errors.flatMap((e): Triaged[] => (e.kind === 'error' ? [{ kind: 'error', path: e.path, reason: e.reason }] : []));
-  if (listingErrors.length) yield listingErrors;
-  if (files.length === 0) return;
-
-  const script = entry ?? (await bundledWorkerEntry()) ?? WORKER_ENTRY;
-  const workers = Array.from({ length: Math.min(count, files.length) }, () => new Worker(script, { workerData: setup }));
+): TriagePool {
+  let workers: Worker[] = [];
+  let closed = false;
+  const close = async (): Promise<void> => {
+    closed = true;
+    const running = workers;
+    workers = [];
+    await Promise.all(running.map((w) => w.terminate()));
+  };
   const states = new Map<number, FileState>();
   let wake: (() => void) | undefined;
   let crash: Error | undefined;
@@ -204,7 +218,8 @@ export async function* triagedFromWorkers(
   // Files read but not yet consumed are held here: workers run at most this many files ahead of the
   // one being consumed, so memory stays a few files' worth however fast they are.
   let consuming = 0;
-  const window = workers.length * (AHEAD_PER_WORKER + 1);
+  let window = 0;
+  let files: readonly string[] = [];
   const idle: Worker[] = [];
   const assign = (worker: Worker): boolean => {
     if (next >= files.length) return true;
@@ -217,7 +232,8 @@ export async function* triagedFromWorkers(
   const assignIdle = () => {
     while (idle.length > 0 && assign(idle[0] as Worker)) idle.shift();
   };
-  for (const worker of workers) {
+  const spawn = (script: URL | string): Worker => {
+    const worker = new Worker(script, { workerData: setup });
     const unpack = createUnpacker();
     worker.on('message', (response: WorkerResponse) => {
       const state = states.get(response.seq);
@@ -234,32 +250,49 @@ export async function* triagedFromWorkers(
       crash = error;
       wake?.();
     });
-    for (let i = 0; i < AHEAD_PER_WORKER; i++) assign(worker);
-  }
+    return worker;
+  };
 
-  try {
-    for (let seq = 0; seq < files.length; seq++) {
-      consuming = seq;
-      assignIdle();
-      onFile?.(files[seq] as string);
-      for (;;) {
-        if (crash) throw new Error(`a replay worker failed: ${reasonOf(crash)}`, { cause: crash });
-        const state = states.get(seq);
-        if (state === undefined) throw new Error(`replay file ${seq} was never assigned`);
-        const batch = state.batches.shift();
-        if (batch) {
-          yield batch;
-          // Worker messages are macrotasks, and consuming a batch runs only microtasks: let them in, so
-          // a worker that finished a file gets its next one while this thread is busy.
-          await new Promise<void>((resolve) => setImmediate(resolve));
-          continue;
+  const ready = (async (): Promise<Listing> => {
+    const [listed, script] = await Promise.all([listing, entry ?? bundledWorkerEntry().then((bundled) => bundled ?? WORKER_ENTRY)]);
+    files = listed.files;
+    if (closed || files.length === 0) return listed;
+    workers = Array.from({ length: Math.min(count, files.length) }, () => spawn(script));
+    window = workers.length * (AHEAD_PER_WORKER + 1);
+    for (const worker of workers) for (let i = 0; i < AHEAD_PER_WORKER; i++) assign(worker);
+    return listed;
+  })();
+  ready.catch(() => undefined); // reported when the batches are read
+
+  async function* batches(): AsyncGenerator<Triaged[]> {
+    try {
+      const { errors } = await ready;
+      const listingErrors = errors.flatMap((e): Triaged[] => (e.kind === 'error' ? [{ kind: 'error', path: e.path, reason: e.reason }] : []));
+      if (listingErrors.length) yield listingErrors;
+      for (let seq = 0; seq < files.length; seq++) {
+        consuming = seq;
+        assignIdle();
+        onFile?.(files[seq] as string);
+        for (;;) {
+          if (crash) throw new Error(`a replay worker failed: ${reasonOf(crash)}`, { cause: crash });
+          const state = states.get(seq);
+          if (state === undefined) throw new Error(`replay file ${seq} was never assigned`);
+          const batch = state.batches.shift();
+          if (batch) {
+            yield batch;
+            // Worker messages are macrotasks, and consuming a batch runs only microtasks: let them in, so
+            // a worker that finished a file gets its next one while this thread is busy.
+            await new Promise<void>((resolve) => setImmediate(resolve));
+            continue;
+          }
+          if (state.done) break;
+          await new Promise<void>((resolve) => (wake = resolve));
         }
-        if (state.done) break;
-        await new Promise<void>((resolve) => (wake = resolve));
+        states.delete(seq);
       }
-      states.delete(seq);
+    } finally {
+      await close();
     }
-  } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
   }
+  return { batches: batches(), close };
 }

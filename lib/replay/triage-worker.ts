@@ -60,7 +60,7 @@ function lighten(item: Triaged, source: SourceItem): Triaged {
 async function handle(request: WorkerRequest): Promise<void> {
   try {
     // Inflated here, on this worker's own thread: the thread pool would only add a hand-off.
-    for await (const batch of readSourceBatches([request.file], { inflate: 'sync' })) {
+    for await (const batch of readSourceBatches([request.file], { inflate: 'sync', listing: { files: [request.file], errors: [] } })) {
       const items = pack(batch.map((source) => lighten(triage(source), source)));
       port?.postMessage({ seq: request.seq, items, done: false } satisfies WorkerResponse, [items.times.buffer as ArrayBuffer]);
     }

@@ -21,7 +21,7 @@ const DIGEST_NAME = '_CloudTrail-Digest_';
 // ---------------------------------------------------------------------------------------------------
 // Listing
 
-interface Listing {
+export interface Listing {
   files: string[];
   errors: SourceItem[];
 }

@@ -4,7 +4,7 @@ import { open, stat } from 'node:fs/promises';
 import { pipeline, Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { createGunzip, gunzip, gunzipSync, type ZlibOptions } from 'node:zlib';
-import { collect, NDJSON_NAME } from './list.js';
+import { collect, NDJSON_NAME, type Listing } from './list.js';
 import { errorItem, FileParser, reasonOf, type SourceItem } from './parse.js';
 
 /**
@@ -21,6 +21,12 @@ export interface ReadOptions {
    * (default), or on this thread (a replay worker, whose own thread is the one to use).
    */
   inflate?: 'thread-pool' | 'sync';
+  /**
+   * The paths' listing, when the caller already has it (replay lists once for sizing, workers and
+   * reading; a worker is handed its files one at a time): used instead of listing them again. A file
+   * that has gone since is reported as unreadable.
+   */
+  listing?: Promise<Listing> | Listing;
 }
 
 // Large reads and inflate chunks: fewer stream round trips, fewer lines split across chunks.
@@ -187,7 +193,7 @@ export async function* readSources(paths: string[], opts: ReadOptions = {}): Asy
 
 /** readSources a parsed chunk at a time (replay's hot path: one async step per chunk, not per event). */
 export async function* readSourceBatches(paths: string[], opts: ReadOptions = {}): AsyncGenerator<SourceItem[]> {
-  const { files, errors } = await collect(paths);
+  const { files, errors } = await (opts.listing ?? collect(paths));
   if (errors.length) yield errors;
   // The next files are opened (and start inflating) as soon as this one is: the thread pool inflates
   // them while this one is parsed. Without it the main thread sat idle a fifth of a replay.
