@@ -50,6 +50,11 @@ export interface WorkersResults {
   inRun?: { oneThread: { atFirst: number; atEnd: number }; allCores: { atFirst: number; atEnd: number } };
   /** One floor process per core at once (floorOnEveryCore): what the cores give parallel work. Absent in results stored before it. */
   floorAllCores?: Variant;
+  /**
+   * The floor inflating as replay does (one output chunk sized from the gzip trailer): how much of
+   * replay's lead is a faster gunzip than the floor's. Absent in results stored before it.
+   */
+  floorOneChunk?: Variant;
   oneThread: Variant;
   allCores: Variant;
   oneThreadFirst: Variant;
@@ -61,7 +66,7 @@ export interface WorkersResults {
   matchedEvents: number;
 }
 
-function run(node: string, mode: 'baseline' | 'replay', list: string, workers = 0): WorkerResult {
+function run(node: string, mode: 'baseline' | 'baseline-one-chunk' | 'replay', list: string, workers = 0): WorkerResult {
   const child = spawnSync(node, [...NODE_FLAGS, '--import', 'tsx', path.join(BENCH_DIR, 'replay-worker.ts'), mode, list, String(workers)], {
     encoding: 'utf8',
     maxBuffer: 256 * 2 ** 20,
@@ -139,6 +144,7 @@ async function main(): Promise<void> {
 
   const floor: WorkerResult[] = [];
   const floorAll: WorkerResult[] = [];
+  const floorOneChunk: WorkerResult[] = [];
   const one: WorkerResult[] = [];
   const all: WorkerResult[] = [];
   const oneFirst: WorkerResult[] = [];
@@ -153,6 +159,7 @@ async function main(): Promise<void> {
       writeFileSync(firstList, JSON.stringify(first.files));
     }
     floorAll.push(await floorOnEveryCore(node, files, cores));
+    floorOneChunk.push(run(node, 'baseline-one-chunk', allList));
     one.push(run(node, 'replay', allList, 0));
     all.push(run(node, 'replay', allList, cores));
     oneFirst.push(run(node, 'replay', firstList, 0));
@@ -178,6 +185,7 @@ async function main(): Promise<void> {
     loadAverage: load,
     floor: variant(floor),
     floorAllCores: variant(floorAll),
+    floorOneChunk: variant(floorOneChunk),
     oneThread: variant(one),
     allCores: variant(all),
     oneThreadFirst: variant(oneFirst),
