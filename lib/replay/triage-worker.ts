@@ -5,7 +5,7 @@ import { readSourceBatches } from './sources/read.js';
 import { createTriage, type Triaged } from './triage.js';
 import type { SourceItem } from './sources/parse.js';
 import { createAllowlist } from '../detection/suppress.js';
-import { createPacker, type WorkerRequest, type WorkerResponse, type WorkerSetup } from './pool.js';
+import { createPacker, type PackedBatch, type WorkerRequest, type WorkerResponse, type WorkerSetup } from './pool.js';
 
 /**
  * A replay worker: reads, inflates and parses the files it is given and triages every record
@@ -22,7 +22,6 @@ const allowlist = setup.overrides ? createAllowlist(setup.overrides) : undefined
 const triage = createTriage(compileRules(selectReplayRules(all, setup)), { ...(allowlist ? { allowlist } : {}), ...(setup.overrides ? { overrides: setup.overrides } : {}) });
 
 const pack = createPacker();
-const NONE = pack([]);
 
 /**
  * The earliest event time at which this worker sent each mark (distinct rule, group, period, value)
@@ -58,15 +57,23 @@ function lighten(item: Triaged, source: SourceItem): Triaged {
 }
 
 async function handle(request: WorkerRequest): Promise<void> {
+  // A batch is held until the next one is read, so the last goes with `done`: one message per small
+  // file instead of two (each wakes the main thread).
+  let held: PackedBatch | undefined;
+  const post = (items: PackedBatch, done: boolean, failure?: string): void => {
+    const response: WorkerResponse = { seq: request.seq, items, done, ...(failure === undefined ? {} : { failure }) };
+    port?.postMessage(response, [items.times.buffer as ArrayBuffer]);
+  };
   try {
     // Inflated here, on this worker's own thread: the thread pool would only add a hand-off.
     for await (const batch of readSourceBatches([request.file], { inflate: 'sync', listing: { files: [request.file], errors: [] } })) {
-      const items = pack(batch.map((source) => lighten(triage(source), source)));
-      port?.postMessage({ seq: request.seq, items, done: false } satisfies WorkerResponse, [items.times.buffer as ArrayBuffer]);
+      if (held) post(held, false);
+      held = pack(batch.map((source) => lighten(triage(source), source)));
     }
-    port?.postMessage({ seq: request.seq, items: NONE, done: true } satisfies WorkerResponse);
+    post(held ?? pack([]), true);
   } catch (error) {
-    port?.postMessage({ seq: request.seq, items: NONE, done: true, failure: (error as Error)?.message ?? String(error) } satisfies WorkerResponse);
+    if (held) post(held, false);
+    post(pack([]), true, (error as Error)?.message ?? String(error));
   }
 }
 
