@@ -174,8 +174,15 @@ export function createUnpacker(): (batch: PackedBatch, path: string) => Triaged[
 }
 
 const WORKER_ENTRY = new URL('./triage-worker.mjs', import.meta.url);
-/** Files assigned per worker ahead of the one being consumed: enough to keep every worker busy. */
+/** Files queued in each worker beyond the one it reads: enough that it never waits for the next. */
 const AHEAD_PER_WORKER = 2;
+/**
+ * How many files per worker may be read before the one being consumed. Files are consumed in order,
+ * so a worker that finished its files waits while another reads a large one; with three per worker
+ * they still idled 6% of a replay, with twelve 3%. A read file waits as its triaged batches (times
+ * and probes in typed arrays, a few events as text): a few KB each.
+ */
+const WINDOW_PER_WORKER = 12;
 
 interface FileState {
   batches: Triaged[][];
@@ -258,7 +265,7 @@ export function startTriageWorkers(
     files = listed.files;
     if (closed || files.length === 0) return listed;
     workers = Array.from({ length: Math.min(count, files.length) }, () => spawn(script));
-    window = workers.length * (AHEAD_PER_WORKER + 1);
+    window = workers.length * WINDOW_PER_WORKER;
     for (const worker of workers) for (let i = 0; i < AHEAD_PER_WORKER; i++) assign(worker);
     return listed;
   })();
