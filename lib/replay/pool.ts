@@ -240,7 +240,9 @@ export function startTriageWorkers(
     while (idle.length > 0 && assign(idle[0] as Worker)) idle.shift();
   };
   const spawn = (script: URL | string): Worker => {
-    const worker = new Worker(script, { workerData: setup });
+    // No inherited Node options: a host started with `--import tsx` (bench/, tests) would load tsx in
+    // every worker, about 50 ms each, for an entry that registers what it needs itself.
+    const worker = new Worker(script, { workerData: setup, execArgv: [] });
     const unpack = createUnpacker();
     worker.on('message', (response: WorkerResponse) => {
       const state = states.get(response.seq);

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import type { Alert } from '../alert/alert.js';
 import { asEnvelope } from '../cloudtrail/wrap.js';
 import { compileRules } from '../detection/evaluate.js';
-import { applyTuning, type RuleTuningConfig } from '../detection/tuning.js';
+import type { RuleTuningConfig } from '../detection/tuning.js';
 import { createDetector, createWatermarkClock, DEFAULT_ALLOWED_LATENESS_MS } from '../handlers/pipeline.js';
 import { flushDue } from '../incidents/followups.js';
 import { createIncidentPolicy } from '../incidents/policy.js';
@@ -17,6 +17,9 @@ import { listInputs } from './sources/list.js';
 import { type SourceItem } from './sources/parse.js';
 import { readSourceBatches } from './sources/read.js';
 import { createTriage, timeOfTriaged, type Triaged, type TriageOptions } from './triage.js';
+import { selectReplayRules } from './select.js';
+
+export { selectReplayRules, selectRules } from './select.js';
 
 /**
  * Replay: the deployed pipeline (EventBridge routing, rules, state, alerts) run over recorded
@@ -120,21 +123,6 @@ const MAX_REASONS = 5;
  */
 const REPLAY_DEDUPE_MS = 6 * 3_600_000;
 const REPLAY_FOLLOW_UP_MARGIN_MS = 3_600_000;
-
-export function selectRules(all: readonly Rule[], ruleIds: string[] | undefined, staged: boolean): Rule[] {
-  if (ruleIds?.length) {
-    const unknown = ruleIds.filter((id) => !all.some((r) => r.id === id));
-    if (unknown.length) throw new Error(`Unknown rule id(s): ${unknown.join(', ')} (known: ${all.map((r) => r.id).join(', ')})`);
-    return all.filter((r) => ruleIds.includes(r.id));
-  }
-  return all.filter((r) => staged || r.status === 'live');
-}
-
-/** The rules a replay runs, from the same settings on the main thread and in workers. */
-export function selectReplayRules(all: readonly Rule[], opts: { ruleIds?: string[]; staged?: boolean; overrides?: RuleTuningConfig }): Rule[] {
-  const tuned = opts.overrides ? applyTuning(all, opts.overrides) : all;
-  return selectRules(tuned, opts.ruleIds, opts.staged ?? false);
-}
 
 async function* triagedInline(batches: AsyncIterable<SourceItem[]>, rules: readonly Rule[], opts: TriageOptions): AsyncGenerator<Triaged[]> {
   const triage = createTriage(compileRules(rules), opts);

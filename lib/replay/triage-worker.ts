@@ -3,6 +3,7 @@ import { compileRules } from '../detection/evaluate.js';
 import type { Rule } from '../detection/rule.js';
 import { readSourceBatches } from './sources/read.js';
 import { createTriage, type Triaged } from './triage.js';
+import { selectReplayRules } from './select.js';
 import type { SourceItem } from './sources/parse.js';
 import { createAllowlist } from '../detection/suppress.js';
 import { createPacker, type PackedBatch, type WorkerRequest, type WorkerResponse, type WorkerSetup } from './pool.js';
@@ -17,7 +18,6 @@ const port = parentPort;
 if (!port) throw new Error('triage-worker.ts runs as a worker thread');
 
 const { rules: all } = (await import('../../rules/index.js')) as { rules: readonly Rule[] };
-const { selectReplayRules } = await import('./run.js');
 const allowlist = setup.overrides ? createAllowlist(setup.overrides) : undefined;
 const triage = createTriage(compileRules(selectReplayRules(all, setup)), { ...(allowlist ? { allowlist } : {}), ...(setup.overrides ? { overrides: setup.overrides } : {}) });
 
