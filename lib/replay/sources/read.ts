@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { open, stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { pipeline, Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { createGunzip, gunzip, gunzipSync, type ZlibOptions } from 'node:zlib';
@@ -118,9 +118,12 @@ async function openWhole(file: string, size: number, sync: boolean): Promise<Ope
   }
 }
 
-/** A regular file's size on disk; -1 for anything else or an error (the open that follows reports it). */
-function sizeOf(file: string, sync: boolean): number | Promise<number> {
-  if (!sync) return stat(file).then((s) => (s.isFile() ? s.size : -1), () => -1);
+/**
+ * A regular file's size on disk; -1 for anything else or an error (the open that follows reports it).
+ * Synchronous: a small file is then read synchronously anyway, and an asynchronous stat queued on the
+ * thread pool behind the files inflating ahead.
+ */
+function sizeOf(file: string): number {
   try {
     const s = statSync(file);
     return s.isFile() ? s.size : -1;
@@ -130,8 +133,7 @@ function sizeOf(file: string, sync: boolean): number | Promise<number> {
 }
 
 async function openInput(file: string, sync: boolean): Promise<Opened> {
-  // A worker's thread is its own: a synchronous stat saves a round trip through the thread pool.
-  const size = await sizeOf(file, sync);
+  const size = sizeOf(file);
   if (size >= 0 && size <= WHOLE_FILE_BYTES) return openWhole(file, size, sync);
   let handle: FileHandle | undefined;
   try {
