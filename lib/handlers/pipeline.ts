@@ -130,6 +130,21 @@ const empty = (): DetectResult => ({
   ruleErrors: [],
 });
 
+/** Frozen, so that a caller that tries to add to a repeat's empty lists fails loudly instead of sharing. */
+const NONE = Object.freeze([]) as never[];
+const REPEAT: Omit<DetectResult, 'matched' | 'repeats'> = Object.freeze({
+  late: false,
+  future: false,
+  alerts: NONE,
+  receipts: NONE,
+  contended: 0,
+  suppressed: NONE,
+  duplicates: NONE,
+  pending: NONE,
+  allowlisted: NONE,
+  ruleErrors: NONE,
+});
+
 /** A candidate index (detection/candidates.ts) per source's rule list; the lists are few and kept. */
 function indexedBySource(rulesFor: RulesFor): (event: TrailEvent) => readonly CompiledRule[] {
   const indexes = new Map<readonly CompiledRule[], CandidateIndex>();
@@ -167,14 +182,9 @@ export function createDetector(opts: DetectorOptions): Detector {
       // Late or future matches are decided without marks (decideUntimed): not a repeat to tell here.
       if (late || future) return undefined;
       if (!probe.rules.every((r) => isRepeat(r.memoKeys, probe.eventId))) return undefined;
-      const result = empty();
-      result.eventId = probe.eventId;
-      result.delayMs = delayMs;
-      for (const { id } of probe.rules) {
-        result.matched.push(id);
-        result.repeats.push(id);
-      }
-      return result;
+      // Most of a history's matches come this way: one array of ids, and shared (frozen) empty lists.
+      const ids = probe.rules.map((r) => r.id);
+      return { ...REPEAT, eventId: probe.eventId, delayMs, matched: ids, repeats: ids };
     },
     confirm: async (receipt) => policy.confirm?.(receipt),
     release: async (receipt) => policy.release?.(receipt),
