@@ -4,7 +4,7 @@
  * RSS (`process.resourceUsage().maxRSS`) is that measurement's alone.
  *
  *   node replay-worker.mjs baseline <paths.json>   read, gunzip, JSON.parse every file, count Records
- *   node replay-worker.mjs baseline-one-chunk <paths.json>   the same, inflating and decoding as replay does
+ *   node replay-worker.mjs baseline-one-chunk <paths.json>   the same, inflating as replay does (one chunk)
  *   node replay-worker.mjs replay <paths.json>     trailwatch replay (runReplay) over the same inputs
  *   node replay-worker.mjs replay-input <paths.json>   the same with order: 'input' (no reorder buffer)
  *   a third argument sets runReplay's `workers` (default 0: one thread); worker threads load the
@@ -17,7 +17,6 @@ import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { Alert } from '../lib/alert/alert.js';
 import { runReplay, type ReplaySummary } from '../lib/replay/run.js';
-import { utf8Text } from '../lib/replay/sources/parse.js';
 
 export interface RssSample {
   /** Events replayed when sampled (from the progress callback, about every 10,000 input items). */
@@ -80,7 +79,6 @@ const cpuMsSince = (start: NodeJS.CpuUsage): number => {
 /**
  * The floor's gunzip, or replay's: one output chunk the size the gzip trailer announces
  * (lib/replay/sources/read.ts), which is about a quarter faster than zlib's 16 KB chunks joined.
- * `baseline-one-chunk` also decodes text as replay does (parse.ts's utf8Text).
  */
 function inflater(oneChunk: boolean): (bytes: Buffer) => Buffer {
   if (!oneChunk) return (bytes) => gunzipSync(bytes);
@@ -95,8 +93,7 @@ function baseline(paths: string[], oneChunk = false): WorkerResult {
   let events = 0;
   const recordsByFile: Record<string, number> = {};
   for (const file of files) {
-    const bytes = inflate(readFileSync(file));
-    const doc = JSON.parse(oneChunk ? utf8Text(bytes) : bytes.toString('utf8')) as { Records: unknown[] };
+    const doc = JSON.parse(inflate(readFileSync(file)).toString('utf8')) as { Records: unknown[] };
     events += doc.Records.length;
     recordsByFile[file] = doc.Records.length;
   }

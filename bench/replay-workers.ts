@@ -51,8 +51,8 @@ export interface WorkersResults {
   /** One floor process per core at once (floorOnEveryCore): what the cores give parallel work. Absent in results stored before it. */
   floorAllCores?: Variant;
   /**
-   * The floor reading as replay does (one output chunk sized from the gzip trailer, ASCII decoded as
-   * Latin-1): how much of replay's lead is faster reading than the floor's. Absent in results stored before it.
+   * The floor inflating as replay does (one output chunk sized from the gzip trailer): how much of
+   * replay's lead is a faster gunzip than the floor's. Absent in results stored before it.
    */
   floorOneChunk?: Variant;
   oneThread: Variant;

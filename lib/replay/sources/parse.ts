@@ -1,4 +1,4 @@
-import { constants as bufferConstants, isAscii } from 'node:buffer';
+import { constants as bufferConstants } from 'node:buffer';
 
 /**
  * Parsing replay input: a file's bytes, chunk by chunk, into items. A CloudTrail log file
@@ -39,16 +39,6 @@ export function reasonOf(err: unknown): string {
     return shortReason(cut === -1 ? err.message : err.message.slice(0, cut));
   }
   return shortReason(err.message);
-}
-
-/**
- * UTF-8 text of bytes. CloudTrail's JSON is nearly always plain ASCII (other characters arrive
- * escaped), which decodes as Latin-1 to the very same string, and faster: a SIMD check and a copy
- * instead of UTF-8 decoding, a quarter of decoding time (bench/RESULTS.md).
- */
-export function utf8Text(bytes: Buffer, start = 0, end = bytes.length): string {
-  const ascii = isAscii(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end));
-  return bytes.toString(ascii ? 'latin1' : 'utf8', start, end);
 }
 
 function jsonReason(err: unknown): string {
@@ -198,7 +188,7 @@ export class FileParser {
     if (chunk !== undefined) this.pending.push(chunk.subarray(start, end));
     // One piece (a whole file read at once) is decoded where it lies: concat would copy it first.
     const only = this.pending.length === 1 ? this.pending[0] : undefined;
-    const text = utf8Text(only ?? Buffer.concat(this.pending));
+    const text = (only ?? Buffer.concat(this.pending)).toString('utf8');
     this.pending = [];
     this.pendingBytes = 0;
     return text;
@@ -207,7 +197,7 @@ export class FileParser {
   private completeLine(chunk: Buffer, start: number, end: number): void {
     this.line++;
     // A line inside one chunk is decoded straight from it; splitting on 0x0a never cuts a UTF-8 sequence.
-    const text = this.pending.length === 0 ? utf8Text(chunk, start, end) : this.pendingText(chunk, start, end);
+    const text = this.pending.length === 0 ? chunk.toString('utf8', start, end) : this.pendingText(chunk, start, end);
     this.handleLine(text, this.line);
   }
 
@@ -273,7 +263,7 @@ export class FileParser {
     this.kept = [];
     let value: unknown;
     try {
-      value = JSON.parse(withoutBom(utf8Text(bytes)));
+      value = JSON.parse(withoutBom(bytes.toString('utf8')));
     } catch (err) {
       this.fail(jsonReason(err));
       return;
