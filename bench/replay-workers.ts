@@ -55,6 +55,18 @@ export interface WorkersResults {
    * replay's lead is a faster gunzip than the floor's. Absent in results stored before it.
    */
   floorOneChunk?: Variant;
+  /**
+   * The floor on the first files alone: its peak RSS against the floor's on all of them is what V8's
+   * heap sizing and the files' sizes do to a process that holds one file at a time, which cannot grow
+   * with the input. Absent in results stored before it.
+   */
+  floorFirst?: Variant;
+  /**
+   * The live heap (heapUsed after a full collection, every 10,000 events) of one \`--workers 0\` run
+   * under --expose-gc: its largest up to the first files' events and over the whole run, MB. What
+   * replay keeps does not grow with the input when the two are alike. Absent in results stored before it.
+   */
+  liveHeap?: { atFirst: number; atEnd: number };
   oneThread: Variant;
   allCores: Variant;
   oneThreadFirst: Variant;
@@ -66,8 +78,8 @@ export interface WorkersResults {
   matchedEvents: number;
 }
 
-function run(node: string, mode: 'baseline' | 'baseline-one-chunk' | 'replay', list: string, workers = 0): WorkerResult {
-  const child = spawnSync(node, [...NODE_FLAGS, '--import', 'tsx', path.join(BENCH_DIR, 'replay-worker.ts'), mode, list, String(workers)], {
+function run(node: string, mode: 'baseline' | 'baseline-one-chunk' | 'replay', list: string, workers = 0, extraFlags: readonly string[] = []): WorkerResult {
+  const child = spawnSync(node, [...NODE_FLAGS, ...extraFlags, '--import', 'tsx', path.join(BENCH_DIR, 'replay-worker.ts'), mode, list, String(workers)], {
     encoding: 'utf8',
     maxBuffer: 256 * 2 ** 20,
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -145,6 +157,7 @@ async function main(): Promise<void> {
   const floor: WorkerResult[] = [];
   const floorAll: WorkerResult[] = [];
   const floorOneChunk: WorkerResult[] = [];
+  const floorFirst: WorkerResult[] = [];
   const one: WorkerResult[] = [];
   const all: WorkerResult[] = [];
   const oneFirst: WorkerResult[] = [];
@@ -158,6 +171,7 @@ async function main(): Promise<void> {
       first = firstFiles(files, floor[0]?.recordsByFile ?? {}, Number(args['first-events']));
       writeFileSync(firstList, JSON.stringify(first.files));
     }
+    floorFirst.push(run(node, 'baseline', firstList));
     floorAll.push(await floorOnEveryCore(node, files, cores));
     floorOneChunk.push(run(node, 'baseline-one-chunk', allList));
     one.push(run(node, 'replay', allList, 0));
@@ -171,6 +185,8 @@ async function main(): Promise<void> {
     );
   }
   load.push(loadavg()[0] ?? Number.NaN);
+  // Once, after the timed rounds: collecting every 10,000 events makes it useless for timing.
+  const live = run(node, 'replay', allList, 0, ['--expose-gc']).rssTrace ?? [];
   const same = (a: WorkerResult | undefined, b: WorkerResult | undefined): boolean =>
     a !== undefined && b !== undefined && JSON.stringify(a.alertsByRuleAndKind) === JSON.stringify(b.alertsByRuleAndKind) && JSON.stringify(a.summary) === JSON.stringify({ ...b.summary, elapsedMs: a.summary?.elapsedMs });
   const results: WorkersResults = {
@@ -186,6 +202,7 @@ async function main(): Promise<void> {
     floor: variant(floor),
     floorAllCores: variant(floorAll),
     floorOneChunk: variant(floorOneChunk),
+    floorFirst: variant(floorFirst),
     oneThread: variant(one),
     allCores: variant(all),
     oneThreadFirst: variant(oneFirst),
@@ -199,6 +216,12 @@ async function main(): Promise<void> {
     atFirst: Math.max(...(r?.rssTrace ?? []).filter((t) => t.events <= first.events).map((t) => t.rssMB)),
     atEnd: (r?.maxRssKB ?? Number.NaN) / 1024,
   });
+  if (live.length) {
+    results.liveHeap = {
+      atFirst: Math.max(...live.filter((t) => t.events <= first.events).map((t) => t.heapUsedMB)),
+      atEnd: Math.max(...live.map((t) => t.heapUsedMB)),
+    };
+  }
   if (one[0]?.rssTrace?.length && all[0]?.rssTrace?.length) results.inRun = { oneThread: inRun(one[0]), allCores: inRun(all[0]) };
   results.ratios = { oneThread: results.oneThread.eventsPerSec / results.floor.eventsPerSec, allCores: results.allCores.eventsPerSec / results.floor.eventsPerSec };
   mkdirSync(path.dirname(args.json), { recursive: true });
