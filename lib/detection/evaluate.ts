@@ -107,9 +107,11 @@ export interface Evaluation {
 
 /**
  * Runs every rule on one event: its EventBridge pattern (the same test EventBridge made before
- * invoking us, repeated because one function serves all rules), then its predicate.
+ * invoking us, repeated because one function serves all rules), then its predicate. With
+ * `patternsMatched`, the caller has already found every rule's pattern to accept the event (replay's
+ * triage): only routing and predicates are left.
  */
-export function evaluate(rules: readonly CompiledRule[], event: TrailEvent): Evaluation {
+export function evaluate(rules: readonly CompiledRule[], event: TrailEvent, patternsMatched = false): Evaluation {
   const matched: Rule[] = [];
   const errors: RuleError[] = [];
   const readOnly = isReadOnlyManagementEvent(event);
@@ -118,7 +120,7 @@ export function evaluate(rules: readonly CompiledRule[], event: TrailEvent): Eva
       // EventBridge delivers read-only management events only to rules in the
       // ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS state: routing is repeated here exactly.
       if (readOnly && !rule.readOnlyEvents) continue;
-      if (!pattern.matches(event)) continue;
+      if (!patternsMatched && !pattern.matches(event)) continue;
       if (rule.match && !rule.match(event.detail, event)) continue;
       matched.push(rule);
     } catch (error) {

@@ -39,11 +39,27 @@ export const iso = (ms: number): string => {
 };
 export const bucketOf = (ms: number): string => iso(Math.floor(ms / BUCKET_MS) * BUCKET_MS);
 
+/** The first 32 hex digits of text's SHA-256: what keys hold of attacker-chosen text of any length. */
+const hash32 = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 32);
+
+/**
+ * A hash remembered under `key` (undefined: not remembered): a replay hashes the same few groups and
+ * values again and again. Bounded, since the text is attacker-chosen.
+ */
+function remembered(cache: Map<string, string>, key: string | undefined, hash: () => string): string {
+  let found = key === undefined ? undefined : cache.get(key);
+  if (found === undefined) {
+    found = hash();
+    if (cache.size >= MAX_RECENT_GROUPS) cache.clear();
+    if (key !== undefined && key.length <= MAX_CACHED_GROUP_CHARS) cache.set(key, found);
+  }
+  return found;
+}
+
 /** Group keys are attacker-chosen text of any length: keys hold a hash, items keep the text. */
 export function groupHash(group: GroupKey): string {
-  // A replay hashes the same few groups again and again: they are remembered under a key built
-  // without sorting or JSON (lengths first, so unambiguous), bounded since group text is
-  // attacker-chosen. The hash itself is always of the sorted JSON, as stored keys have it.
+  // Remembered under a key built without sorting or JSON (lengths first, so unambiguous); the hash
+  // itself is always of the sorted JSON, as stored keys have it.
   let lookup: string | undefined = '';
   for (const key of Object.keys(group)) {
     const value: unknown = group[key];
@@ -53,14 +69,7 @@ export function groupHash(group: GroupKey): string {
     }
     lookup += `${key.length}:${key}${value.length}:${value}`;
   }
-  let hash = lookup === undefined ? undefined : recentGroupHashes.get(lookup);
-  if (hash === undefined) {
-    const canonical = JSON.stringify(Object.entries(group).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-    hash = createHash('sha256').update(canonical).digest('hex').slice(0, 32);
-    if (recentGroupHashes.size >= MAX_RECENT_GROUPS) recentGroupHashes.clear();
-    if (lookup !== undefined && lookup.length <= MAX_CACHED_GROUP_CHARS) recentGroupHashes.set(lookup, hash);
-  }
-  return hash;
+  return remembered(recentGroupHashes, lookup, () => hash32(JSON.stringify(Object.entries(group).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))));
 }
 
 /** The event id as it appears in keys: itself when short, else its hash (same id, same key). */
@@ -92,16 +101,8 @@ export const markKey = (ruleId: string, hash: string, periodStart: number, value
 
 const recentValueHashes = new Map<string, string>();
 
-/** A distinct value's hash; remembered like groupHash's, since a history repeats its few values. */
-function valueHash(value: string): string {
-  let hash = recentValueHashes.get(value);
-  if (hash === undefined) {
-    hash = createHash('sha256').update(value).digest('hex').slice(0, 32);
-    if (recentValueHashes.size >= MAX_RECENT_GROUPS) recentValueHashes.clear();
-    if (value.length <= MAX_CACHED_GROUP_CHARS) recentValueHashes.set(value, hash);
-  }
-  return hash;
-}
+/** A distinct value's hash, remembered like groupHash's. */
+const valueHash = (value: string): string => remembered(recentValueHashes, value, () => hash32(value));
 export const CHECKPOINT_KEY: Readonly<StateKey> = { pk: 'flush', sk: 'checkpoint' };
 
 // ---- the kinds -----------------------------------------------------------------------------------

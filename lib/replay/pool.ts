@@ -201,7 +201,7 @@ export interface TriagePool {
 }
 
 /**
- * Starts the workers at once: each loads its bundle and compiles its rules (about 0.1 s of CPU) while
+ * Starts the workers at once: each loads its bundle and compiles its rules (about 55 ms of CPU) while
  * the caller still prepares (imports its own rules, sizes the reorder buffer), instead of when the
  * first batch is asked for.
  */

@@ -291,7 +291,8 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     await flush(clock.now() + 48 * 3_600_000);
     opts.onProgress?.({ events: summary.events, filesStarted, stateItems: store.prune() });
     summary.elapsedMs = Math.round(performance.now() - started);
-    return summary;  } finally {
+    return summary;
+  } finally {
     await pool?.close();
   }
 }

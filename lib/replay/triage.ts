@@ -3,7 +3,7 @@ import type { CloudTrailRecord, TrailEvent } from '../cloudtrail/types.js';
 import { asEnvelope, detailTypeOf, quickRecordTime, recordToEnvelope, sourceFromEventSource } from '../cloudtrail/wrap.js';
 import { createCandidateIndex, type CandidateIndex } from '../detection/candidates.js';
 import { isObject } from '../untrusted/json.js';
-import { evaluate, isReadOnlyManagementEvent, type CompiledRule } from '../detection/evaluate.js';
+import { evaluate, type CompiledRule, type Evaluation } from '../detection/evaluate.js';
 import type { Rule } from '../detection/rule.js';
 import type { Allowlist, AllowlistHit } from '../detection/suppress.js';
 import type { RuleTuningConfig } from '../detection/tuning.js';
@@ -73,7 +73,7 @@ export function triage(rules: readonly CompiledRule[], item: SourceItem, opts: T
 }
 
 /** The probe of a matched, well-formed AWS event whose every match is a distinct rule's; else undefined. */
-function probeOf(matched: readonly Rule[], event: TrailEvent, opts: TriageOptions, eventMs = eventTimeOf(event)): RepeatProbe | undefined {
+function probeOf(matched: readonly Rule[], event: TrailEvent, opts: TriageOptions, eventMs: number | undefined): RepeatProbe | undefined {
   if (eventMs === undefined || !isAwsSource(event.source) || !matched.every((rule) => rule.distinct)) return undefined;
   let kept = matched;
   if (opts.allowlist) {
@@ -90,7 +90,6 @@ function probeOf(matched: readonly Rule[], event: TrailEvent, opts: TriageOption
   }
   return { eventMs, eventId: eventIdOf(event), rules };
 }
-
 
 /** Bound on the event sources sourceNamer remembers (their text is attacker-chosen). */
 const MAX_SOURCES = 1024;
@@ -135,8 +134,8 @@ function lightJudge(): (rules: readonly CompiledRule[]) => boolean {
  * its candidates' patterns is tried on a view with just the fields they read. No pattern accepts
  * (nine in ten records): its time is all that is needed. Some do: the envelope is built for their
  * predicates and probes, but neither checked again (quickRecordTime vouches that parseTrailEvent
- * accepts it, with this time) nor matched again. Any doubt (a pattern or predicate that throws, or
- * one that reads other fields) returns undefined: the full way then wraps, checks and evaluates as
+ * accepts it, with this time) nor matched again. Any doubt (a pattern that throws, or one that
+ * reads other fields) returns undefined: the full way then wraps, checks and evaluates as
  * the detector will. test/replay/triage.test.ts holds both ways to the same answers.
  */
 function quickTriage(
@@ -169,23 +168,17 @@ function quickTriage(
   return hits === undefined ? time : quickMatched(hits, record, time, opts);
 }
 
-/** evaluate() for rules whose patterns are known to accept the record: routing and predicates only. */
-function quickMatched(hits: readonly CompiledRule[], record: Record<string, unknown>, time: number, opts: TriageOptions): Triaged | undefined {
+/** The record whose candidates' patterns accept it: evaluated for routing and predicates only. */
+function quickMatched(hits: readonly CompiledRule[], record: Record<string, unknown>, time: number, opts: TriageOptions): Triaged {
   const event = recordToEnvelope(record as CloudTrailRecord);
-  const readOnly = isReadOnlyManagementEvent(event);
-  const matched: Rule[] = [];
-  for (const { rule } of hits) {
-    if (readOnly && !rule.readOnlyEvents) continue;
-    try {
-      if (rule.match && !rule.match(event.detail, event)) continue;
-    } catch {
-      return undefined; // the full way reports the rule's error, as evaluate() does
-    }
-    matched.push(rule);
-  }
-  if (matched.length === 0) return time;
-  const probe = probeOf(matched, event, opts, time);
-  return probe ? { kind: 'event', order: time, at: time, event, probe } : { kind: 'event', order: time, at: time, event };
+  return outcome(evaluate(hits, event, true), event, time, time, opts);
+}
+
+/** What a checked event's evaluation leaves for the detector: its times alone, or the event (and its probe). */
+function outcome({ matched, errors }: Evaluation, event: TrailEvent, order: number | undefined, at: number | undefined, opts: TriageOptions): Triaged {
+  if (errors.length === 0 && matched.length === 0) return at === order ? (at ?? Number.NaN) : { kind: 'times', order, event: at };
+  const probe = errors.length === 0 ? probeOf(matched, event, opts, at) : undefined;
+  return probe ? { kind: 'event', order, at, event, probe } : { kind: 'event', order, at, event };
 }
 
 function triageWith(rulesFor: (event: TrailEvent) => readonly CompiledRule[], item: SourceItem, opts: TriageOptions): Triaged {
@@ -200,13 +193,5 @@ function triageWith(rulesFor: (event: TrailEvent) => readonly CompiledRule[], it
     if (!(error instanceof MalformedEventError)) throw error;
     return { kind: 'event', order, at: eventTimeOf(envelope), event: envelope };
   }
-  const { matched, errors } = evaluate(rulesFor(event), event);
-  if (errors.length > 0) return { kind: 'event', order, at: eventTimeOf(event), event };
-  if (matched.length > 0) {
-    const probe = probeOf(matched, event, opts);
-    return probe ? { kind: 'event', order, at: eventTimeOf(event), event, probe } : { kind: 'event', order, at: eventTimeOf(event), event };
-  }
-  const time = eventTimeOf(event);
-  if (time === order) return time ?? Number.NaN;
-  return { kind: 'times', order, event: time };
+  return outcome(evaluate(rulesFor(event), event), event, order, eventTimeOf(event), opts);
 }

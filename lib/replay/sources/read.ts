@@ -51,13 +51,13 @@ const inflate = promisify(gunzip);
  */
 const OPEN_AHEAD = 3;
 
+const hasGzipMagic = (bytes: Buffer): boolean => bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+
 async function isGzip(handle: FileHandle): Promise<boolean> {
   const magic = Buffer.alloc(2);
   const { bytesRead } = await handle.read(magic, 0, 2, 0);
-  return bytesRead === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
+  return hasGzipMagic(magic.subarray(0, bytesRead));
 }
-
-const hasGzipMagic = (bytes: Buffer): boolean => bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 
 /** An opened input: its bytes (inflated when gzip, by content whatever the name says) and its size on disk. */
 interface Opened {
