@@ -1,17 +1,15 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { parse as parseYaml } from 'yaml';
 import { defaultProvider } from '../../lib/config/aws-credentials.js';
 import { ConfigurationError } from '../../lib/config/env.js';
+import { lambdaBundles, ROOT } from '../support/lambda-bundles.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CREDENTIAL_VARIABLES = [
   'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_CREDENTIAL_EXPIRATION', 'AWS_PROFILE',
   'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_CONTAINER_AUTHORIZATION_TOKEN',
@@ -101,10 +99,7 @@ describe('the Lambda bundles\' credential provider (lib/config/aws-credentials.t
 
 describe('serverless.yml\'s esbuild alias', () => {
   it('bundles this provider instead of the SDK\'s chain, and an SDK client built that way takes its credentials from it', async () => {
-    const doc = parseYaml(readFileSync(path.join(ROOT, 'serverless.yml'), 'utf8'), { logLevel: 'silent', customTags: ['!Ref', '!GetAtt', '!Sub', '!Join'].map((tag) => ({ tag, resolve: (v: string) => v })) }) as {
-      custom: { esbuild: { alias: Record<string, string>; mainFields: string[] } };
-    };
-    const { alias, mainFields } = doc.custom.esbuild;
+    const { alias, mainFields } = lambdaBundles();
     expect(alias['@aws-sdk/credential-provider-node']).toBe('./lib/config/aws-credentials.ts');
     const tmp = mkdtempSync(path.join(os.tmpdir(), 'trailwatch-credentials-'));
     try {

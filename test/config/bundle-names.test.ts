@@ -1,21 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-/** serverless.yml's custom.esbuild, without the keys serverless-esbuild keeps for itself. */
-function lambdaBuildOptions(): BuildOptions {
-  const doc = parseYaml(readFileSync(path.join(ROOT, 'serverless.yml'), 'utf8'), { logLevel: 'silent', customTags: ['!Ref', '!GetAtt', '!Sub', '!Join'].map((tag) => ({ tag, resolve: (v: string) => v })) }) as {
-    custom: { esbuild: Record<string, unknown> };
-  };
-  const { exclude: _exclude, packager: _packager, outputFileExtension: _ext, ...options } = doc.custom.esbuild;
-  return options as BuildOptions;
-}
+import { lambdaBundles, ROOT } from '../support/lambda-bundles.js';
 
 /** Bundles `source` as serverless.yml bundles a function, then loads the CommonJS output. */
 async function bundleAndLoad(source: string, options: BuildOptions): Promise<Record<string, unknown>> {
@@ -47,7 +34,7 @@ const stackOf = (fn: unknown): string => {
 
 describe("serverless.yml's esbuild options", () => {
   it('keep the source names of functions and classes in the Lambda bundles', async () => {
-    const options = lambdaBuildOptions();
+    const options = lambdaBundles().options;
     expect(options.keepNames).toBe(false);
 
     const bundled = await bundleAndLoad(ENTRY, options);
@@ -57,7 +44,7 @@ describe("serverless.yml's esbuild options", () => {
   });
 
   it('would lose them with identifiers minified and no keepNames (the test above can fail)', async () => {
-    const bundled = await bundleAndLoad(ENTRY, { ...lambdaBuildOptions(), minifyIdentifiers: true });
+    const bundled = await bundleAndLoad(ENTRY, { ...lambdaBundles().options, minifyIdentifiers: true });
 
     expect(bundled['loggerClass']).not.toBe('NoOpLogger');
     expect(stackOf(bundled['throwsFromANamedFunction'])).not.toMatch(/at throwsFromANamedFunction /);

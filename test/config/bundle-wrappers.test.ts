@@ -1,21 +1,7 @@
-import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-function serverless(): { options: BuildOptions; entries: string[] } {
-  const doc = parseYaml(readFileSync(path.join(ROOT, 'serverless.yml'), 'utf8'), { logLevel: 'silent', customTags: ['!Ref', '!GetAtt', '!Sub', '!Join'].map((tag) => ({ tag, resolve: (v: string) => v })) }) as {
-    custom: { esbuild: Record<string, unknown> };
-    functions: Record<string, { handler: string }>;
-  };
-  const { exclude: _exclude, packager: _packager, outputFileExtension: _ext, ...options } = doc.custom.esbuild;
-  const entries = Object.values(doc.functions).map((f) => path.join(ROOT, `${f.handler.replace(/\.[^.]+$/, '')}.ts`));
-  return { options: options as BuildOptions, entries };
-}
+import { lambdaBundles, ROOT } from '../support/lambda-bundles.js';
 
 /** Modules from node_modules that esbuild wrapped for lazy initialization (it cannot tree-shake them), per output file. */
 async function wrappedPackages(options: BuildOptions, input: Pick<BuildOptions, 'entryPoints'> | Pick<BuildOptions, 'stdin'>): Promise<Record<string, number>> {
@@ -28,7 +14,7 @@ async function wrappedPackages(options: BuildOptions, input: Pick<BuildOptions, 
 
 describe('the Lambda bundles', () => {
   it('initialize no SDK module lazily: an import() of an SDK client wraps what it shares with the others, untree-shaken', async () => {
-    const { options, entries } = serverless();
+    const { options, entries } = lambdaBundles();
     expect(entries.length).toBeGreaterThanOrEqual(4);
 
     const wrapped = await wrappedPackages(options, { entryPoints: entries });
@@ -38,7 +24,7 @@ describe('the Lambda bundles', () => {
   });
 
   it('would show one that loads an SDK client with import() (the test above can fail)', async () => {
-    const { options } = serverless();
+    const { options } = lambdaBundles();
     const contents = "export const load = () => import('@aws-sdk/client-sqs');\nexport { DynamoDBClient } from '@aws-sdk/client-dynamodb';\n";
 
     const wrapped = await wrappedPackages(options, { stdin: { contents, resolveDir: ROOT, loader: 'ts', sourcefile: 'entry.ts' } });

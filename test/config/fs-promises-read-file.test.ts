@@ -1,14 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as fsPromises from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
 import standIn, { readFile } from '../../lib/config/fs-promises-read-file.js';
+import { lambdaBundles, ROOT } from '../support/lambda-bundles.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const dir = mkdtempSync(path.join(tmpdir(), 'trailwatch-fs-promises-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -32,13 +30,8 @@ describe("the Lambda bundles' stand-in for node:fs/promises (lib/config/fs-promi
 
 describe("serverless.yml's esbuild alias for node:fs/promises", () => {
   it('keeps node:fs/promises out of every function bundle', async () => {
-    const doc = parseYaml(readFileSync(path.join(ROOT, 'serverless.yml'), 'utf8'), { logLevel: 'silent', customTags: ['!Ref', '!GetAtt', '!Sub', '!Join'].map((tag) => ({ tag, resolve: (v: string) => v })) }) as {
-      custom: { esbuild: { alias: Record<string, string>; mainFields: string[] } };
-      functions: Record<string, { handler: string }>;
-    };
-    const { alias, mainFields } = doc.custom.esbuild;
+    const { alias, mainFields, entries } = lambdaBundles();
     expect(alias['node:fs/promises']).toBe('./lib/config/fs-promises-read-file.ts');
-    const entries = Object.values(doc.functions).map((f) => path.join(ROOT, `${f.handler.replace(/\.[^.]+$/, '')}.ts`));
     expect(entries.length).toBeGreaterThanOrEqual(4);
     const loadingFsPromises = async (withAlias: Record<string, string>) => {
       const result = await build({

@@ -1,16 +1,13 @@
-import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { getEndpointDiscoveryRequiredPlugin } from '@aws-sdk/middleware-endpoint-discovery';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
 import { ConfigurationError } from '../../lib/config/env.js';
 import { EndpointCache } from '../../lib/config/no-endpoint-cache.js';
+import { lambdaBundles, ROOT } from '../support/lambda-bundles.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const STOPPED = 'stopped before sending';
 
 /** A real DynamoDB client with endpoint discovery on, whose cache is the stand-in and which never sends. */
@@ -67,10 +64,7 @@ describe("the Lambda bundles' stand-in for the SDK's endpoint-discovery cache (l
 
 describe("serverless.yml's esbuild alias for the endpoint-discovery cache", () => {
   it('keeps the cache and the LRU code it brings out of the detect bundle', async () => {
-    const doc = parseYaml(readFileSync(path.join(ROOT, 'serverless.yml'), 'utf8'), { logLevel: 'silent', customTags: ['!Ref', '!GetAtt', '!Sub', '!Join'].map((tag) => ({ tag, resolve: (v: string) => v })) }) as {
-      custom: { esbuild: { alias: Record<string, string>; mainFields: string[] } };
-    };
-    const { alias, mainFields } = doc.custom.esbuild;
+    const { alias, mainFields } = lambdaBundles();
     expect(alias['@aws-sdk/endpoint-cache']).toBe('./lib/config/no-endpoint-cache.ts');
     const lruInputs = async (withAlias: Record<string, string>) => {
       const result = await build({

@@ -1,13 +1,9 @@
-import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
 import { ConfigurationError } from '../../lib/config/env.js';
 import { EventStreamSerde, eventStreamSerdeProvider } from '../../lib/config/no-event-streams.js';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+import { lambdaBundles, ROOT } from '../support/lambda-bundles.js';
 
 describe('the Lambda bundles\' stand-in for the SDK\'s event streams (lib/config/no-event-streams.ts)', () => {
   it('fails loudly, naming the alias, if an operation ever streams events', () => {
@@ -19,10 +15,7 @@ describe('the Lambda bundles\' stand-in for the SDK\'s event streams (lib/config
 
 describe('serverless.yml\'s esbuild alias for event streams', () => {
   it('keeps the SDK\'s event-stream code, and the zlib and CRC32 code it drew in, out of the detect bundle', async () => {
-    const doc = parseYaml(readFileSync(path.join(ROOT, 'serverless.yml'), 'utf8'), { logLevel: 'silent', customTags: ['!Ref', '!GetAtt', '!Sub', '!Join'].map((tag) => ({ tag, resolve: (v: string) => v })) }) as {
-      custom: { esbuild: { alias: Record<string, string>; mainFields: string[] } };
-    };
-    const { alias, mainFields } = doc.custom.esbuild;
+    const { alias, mainFields } = lambdaBundles();
     expect(alias['@smithy/core/event-streams']).toBe('./lib/config/no-event-streams.ts');
     const bundle = (withAlias: Record<string, string>) =>
       build({

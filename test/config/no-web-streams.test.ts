@@ -1,13 +1,9 @@
-import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
 import { ReadableStream } from '../../lib/config/no-web-streams.js';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+import { lambdaBundles, ROOT } from '../support/lambda-bundles.js';
 
 describe('the Lambda bundles\' stand-in for node:stream/web (lib/config/no-web-streams.ts)', () => {
   it('recognises Node\'s web ReadableStreams, and only them, as middy\'s streamed-response check needs', () => {
@@ -19,13 +15,8 @@ describe('the Lambda bundles\' stand-in for node:stream/web (lib/config/no-web-s
 
 describe('serverless.yml\'s esbuild alias for node:stream/web', () => {
   it('keeps Node\'s web streams out of every function bundle', async () => {
-    const doc = parseYaml(readFileSync(path.join(ROOT, 'serverless.yml'), 'utf8'), { logLevel: 'silent', customTags: ['!Ref', '!GetAtt', '!Sub', '!Join'].map((tag) => ({ tag, resolve: (v: string) => v })) }) as {
-      custom: { esbuild: { alias: Record<string, string>; mainFields: string[] } };
-      functions: Record<string, { handler: string }>;
-    };
-    const { alias, mainFields } = doc.custom.esbuild;
+    const { alias, mainFields, entries } = lambdaBundles();
     expect(alias['node:stream/web']).toBe('./lib/config/no-web-streams.ts');
-    const entries = Object.values(doc.functions).map((f) => path.join(ROOT, `${f.handler.replace(/\.[^.]+$/, '')}.ts`));
     expect(entries.length).toBeGreaterThanOrEqual(4);
     const webStreams = async (withAlias: Record<string, string>) => {
       const result = await build({
